@@ -1,0 +1,123 @@
+"""`asp-ft`: the headless commands, over the same core as the app.
+
+Starting the CLI imports only argparse and this package's light modules; each command imports
+what it needs when it runs, so `asp-ft --help` stays fast and loads no ML or network library.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from asp_ft_tui import __version__
+
+
+def _add_workspace_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--workspace",
+        "-w",
+        metavar="DIR",
+        type=Path,
+        help="workspace folder (default: the current folder if it is a workspace, else the demo workspace)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="asp-ft",
+        description="Headless commands of asp-ft-tui: build a clingo-verified ASP fine-tuning dataset.",
+        epilog="Run `asp-ft-tui [WORKSPACE]` for the interactive app.",
+    )
+    parser.add_argument("--version", action="version", version=f"asp-ft {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    init = commands.add_parser("init", help="create a workspace (with the bundled sample benchmarks)")
+    init.add_argument("directory", type=Path, metavar="DIR")
+    init.add_argument("--empty", action="store_true", help="do not copy the bundled sample benchmarks")
+    init.set_defaults(handler=cmd_init)
+
+    listing = commands.add_parser("list", help="list the workspace's benchmarks and problem folders")
+    _add_workspace_option(listing)
+    listing.add_argument("--json", action="store_true", help="machine-readable output")
+    listing.set_defaults(handler=cmd_list)
+    return parser
+
+
+def _workspace(args: argparse.Namespace):
+    from asp_ft_tui.workspace import resolve_workspace
+
+    workspace, notice = resolve_workspace(args.workspace)
+    if notice:
+        print(f"asp-ft: {notice}", file=sys.stderr)
+    return workspace
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from asp_ft_tui.domain.benchmarks import discover
+    from asp_ft_tui.workspace import init_workspace
+
+    workspace = init_workspace(args.directory, with_samples=not args.empty)
+    count = len(discover(workspace.benchmarks_dir).benchmarks)
+    print(f"workspace ready at {workspace.root} ({count} benchmarks in data/benchmarks/)")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from asp_ft_tui.domain.benchmarks import discover
+
+    workspace = _workspace(args)
+    library = discover(workspace.benchmarks_dir)
+    if args.json:
+        payload = {
+            "workspace": str(workspace.root),
+            "benchmarks": [
+                {"id": b.id, "category": b.category, "group": b.group, "variant": b.variant,
+                 "has_nl": b.nl is not None, "has_ir": b.ir is not None,
+                 "has_structure": b.structure_file is not None}
+                for b in library.benchmarks
+            ],
+            "problems": [{"id": p.id, "reason": p.reason} for p in library.problems],
+        }
+        print(json.dumps(payload, indent=2))
+        return 0
+    groups = library.groups()
+    print(f"{len(library.benchmarks)} benchmarks in {len(groups)} groups, {len(library.problems)} problem folders "
+          f"({workspace.benchmarks_dir})")
+    for members in groups.values():
+        for bench in members:
+            tags = "".join(t for t, on in ((" NL", bench.nl), (" IR", bench.ir), (" structure", bench.structure_file)) if on)
+            prefix = "  " if bench.variant else ""
+            print(f"{prefix}{bench.id}  [{tags.strip()}]")
+    for problem in library.problems:
+        print(f"problem: {problem.id}: {problem.reason}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from asp_ft_tui.store.storage import StoreError
+    from asp_ft_tui.store.lock import WorkspaceLocked
+    from asp_ft_tui.workspace import WorkspaceError
+
+    try:
+        return args.handler(args)
+    except (WorkspaceError, WorkspaceLocked, StoreError) as err:
+        print(f"asp-ft: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("asp-ft: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader (`| head`) went away: stop quietly, and keep Python from complaining at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

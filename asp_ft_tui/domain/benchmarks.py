@@ -1,0 +1,240 @@
+"""The benchmark library: find benchmark folders at any depth and read them safely.
+
+A benchmark is a folder with an ASP program (`ASP.txt`, `asp.txt` or `ASP.lp`) and a description
+(`NL.txt` and/or `IR.txt`), names matched case-insensitively, plus an optional `structure.json`.
+Categories come from the path; `<base>_variant_<x>` folders group with `<base>` in the same parent.
+
+Discovery never raises and never skips silently: every folder that has some of these files but
+cannot be used becomes a `FolderProblem` with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ASP_NAMES = ("asp.txt", "asp.lp")
+NL_NAME = "nl.txt"
+IR_NAME = "ir.txt"
+STRUCTURE_NAME = "structure.json"
+KNOWN_NAMES = frozenset((*ASP_NAMES, NL_NAME, IR_NAME, STRUCTURE_NAME))
+MAX_FILE_BYTES = 1 << 20
+VARIANT_RE = re.compile(r"^(?P<base>.+?)_variant_(?P<variant>.+)$")
+SKIPPED_DIRS = frozenset(("__pycache__", "node_modules"))
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    id: str
+    """Path relative to the library root, with `/` separators: stable and unique."""
+    path: Path
+    asp: str
+    nl: str | None
+    ir: str | None
+    asp_file: Path
+    structure_file: Path | None = None
+
+    @property
+    def name(self) -> str:
+        return self.id.rsplit("/", 1)[-1]
+
+    @property
+    def category(self) -> str:
+        """The parent path (`Room Booking/Easy Problems`), empty at the library root."""
+        return self.id.rsplit("/", 1)[0] if "/" in self.id else ""
+
+    @property
+    def base_name(self) -> str:
+        match = VARIANT_RE.match(self.name)
+        return match["base"] if match else self.name
+
+    @property
+    def variant(self) -> str | None:
+        match = VARIANT_RE.match(self.name)
+        return match["variant"] if match else None
+
+    @property
+    def group(self) -> str:
+        """A problem and its variants share one group id."""
+        return f"{self.category}/{self.base_name}" if self.category else self.base_name
+
+    @property
+    def description(self) -> str:
+        """The natural-language description, or the IR where there is no NL."""
+        return self.nl if self.nl is not None else self.ir or ""
+
+
+@dataclass(frozen=True)
+class FolderProblem:
+    id: str
+    path: Path
+    reason: str
+
+
+@dataclass
+class Library:
+    root: Path
+    benchmarks: list[Benchmark] = field(default_factory=list)
+    problems: list[FolderProblem] = field(default_factory=list)
+
+    def groups(self) -> dict[str, list[Benchmark]]:
+        """Groups in discovery order; within a group the base problem comes first."""
+        groups: dict[str, list[Benchmark]] = {}
+        for bench in self.benchmarks:
+            groups.setdefault(bench.group, []).append(bench)
+        for members in groups.values():
+            members.sort(key=lambda b: (b.variant is not None, natural_key(b.name)))
+        return groups
+
+    def get(self, benchmark_id: str) -> Benchmark | None:
+        return next((b for b in self.benchmarks if b.id == benchmark_id), None)
+
+
+def natural_key(text: str) -> tuple:
+    """Sort `easy_2` before `easy_10`."""
+    return tuple(int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", text))
+
+
+def read_benchmark_text(path: Path) -> tuple[str | None, str | None]:
+    """(text, None) or (None, reason). Strips a UTF-8 BOM and turns CRLF/CR into LF."""
+    name = path.name
+    try:
+        info = os.stat(path)
+    except OSError as err:
+        return None, f"{name} is unreadable ({err.strerror or err})"
+    if not stat.S_ISREG(info.st_mode):
+        return None, f"{name} is not a regular file"
+    if info.st_size > MAX_FILE_BYTES:
+        return None, f"{name} is {info.st_size:,} bytes, over the 1 MiB limit"
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as err:
+        return None, f"{name} is unreadable ({err.strerror or err})"
+    if len(data) > MAX_FILE_BYTES:
+        return None, f"{name} is over the 1 MiB limit"
+    if b"\x00" in data:
+        return None, f"{name} is binary (it contains NUL bytes), not UTF-8 text"
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        return None, f"{name} is not UTF-8 (byte 0x{data[err.start]:02x} at offset {err.start})"
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        return None, f"{name} is empty"
+    return text, None
+
+
+def discover(root: Path | str) -> Library:
+    """Find every benchmark folder below `root` (which may itself be one)."""
+    root = Path(root)
+    library = Library(root=root)
+    try:
+        root_info = os.stat(root)
+    except OSError as err:
+        library.problems.append(FolderProblem(".", root, f"cannot open the benchmark folder ({err.strerror or err})"))
+        return library
+    if not stat.S_ISDIR(root_info.st_mode):
+        library.problems.append(FolderProblem(".", root, "the benchmark path is not a folder"))
+        return library
+    seen: dict[tuple[int, int], str] = {}
+    _walk(library, root, (), ((root_info.st_dev, root_info.st_ino),), seen)
+    return library
+
+
+def _rel_id(parts: tuple[str, ...]) -> str:
+    return "/".join(parts) if parts else "."
+
+
+def _walk(library: Library, folder: Path, parts: tuple[str, ...], ancestors: tuple, seen: dict) -> None:
+    seen[ancestors[-1]] = _rel_id(parts)
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: natural_key(e.name))
+    except OSError as err:
+        library.problems.append(FolderProblem(_rel_id(parts), folder, f"cannot list the folder ({err.strerror or err})"))
+        return
+    files: dict[str, Path] = {}
+    subdirs: list[os.DirEntry] = []
+    for entry in entries:
+        lower = entry.name.lower()
+        if lower in KNOWN_NAMES:
+            files.setdefault(lower, Path(entry.path))
+            continue
+        if entry.name.startswith(".") or entry.name in SKIPPED_DIRS:
+            continue
+        try:
+            if entry.is_dir(follow_symlinks=True):
+                subdirs.append(entry)
+            elif entry.is_symlink() and not os.path.exists(entry.path):
+                continue
+        except OSError:
+            continue
+    if files:
+        _add_folder(library, folder, parts, files)
+    for entry in subdirs:
+        sub_parts = (*parts, entry.name)
+        try:
+            info = os.stat(entry.path)
+        except OSError as err:
+            library.problems.append(
+                FolderProblem(_rel_id(sub_parts), Path(entry.path), f"cannot open the folder ({err.strerror or err})")
+            )
+            continue
+        ident = (info.st_dev, info.st_ino)
+        if ident in ancestors:
+            library.problems.append(
+                FolderProblem(_rel_id(sub_parts), Path(entry.path), "symlink loop: it links back to a folder above it")
+            )
+            continue
+        if ident in seen:
+            library.problems.append(
+                FolderProblem(
+                    _rel_id(sub_parts), Path(entry.path), f"links to {seen[ident]}, which is already scanned"
+                )
+            )
+            continue
+        _walk(library, Path(entry.path), sub_parts, (*ancestors, ident), seen)
+
+
+def _add_folder(library: Library, folder: Path, parts: tuple[str, ...], files: dict[str, Path]) -> None:
+    ident = _rel_id(parts) if parts else folder.resolve().name
+    asp_file = next((files[n] for n in ASP_NAMES if n in files), None)
+    nl_file, ir_file = files.get(NL_NAME), files.get(IR_NAME)
+    present = ", ".join(sorted(p.name for p in files.values()))
+    if asp_file is None and nl_file is None and ir_file is None:
+        library.problems.append(FolderProblem(ident, folder, f"has {present} but no ASP.txt and no NL.txt or IR.txt"))
+        return
+    if asp_file is None:
+        library.problems.append(FolderProblem(ident, folder, f"has {present} but no ASP.txt (or ASP.lp)"))
+        return
+    if nl_file is None and ir_file is None:
+        library.problems.append(FolderProblem(ident, folder, f"has {present} but no NL.txt or IR.txt"))
+        return
+    texts: dict[Path, str | None] = {}
+    reasons = []
+    for path in (asp_file, nl_file, ir_file):
+        if path is None:
+            continue
+        text, reason = read_benchmark_text(path)
+        texts[path] = text
+        if reason:
+            reasons.append(reason)
+    if reasons:
+        library.problems.append(FolderProblem(ident, folder, "; ".join(reasons)))
+        return
+    library.benchmarks.append(
+        Benchmark(
+            id=ident,
+            path=folder,
+            asp=texts[asp_file] or "",
+            nl=texts.get(nl_file) if nl_file else None,
+            ir=texts.get(ir_file) if ir_file else None,
+            asp_file=asp_file,
+            structure_file=files.get(STRUCTURE_NAME),
+        )
+    )

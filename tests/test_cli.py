@@ -1,0 +1,63 @@
+"""The headless CLI: init, list, clear errors, and a light start."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from asp_ft_tui.cli import main
+
+HEAVY = ("mlx", "mlx_lm", "transformers", "google.genai", "torch")
+
+
+def test_init_then_list_json(tmp_path, capsys):
+    assert main(["init", str(tmp_path / "ws")]) == 0
+    assert "workspace ready" in capsys.readouterr().out
+    assert main(["list", "--json", "--workspace", str(tmp_path / "ws")]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    ids = {b["id"] for b in payload["benchmarks"]}
+    assert len(ids) >= 18 and payload["problems"] == []
+    assert any(b["variant"] for b in payload["benchmarks"])
+
+
+def test_list_reports_problem_folders(tmp_path, capsys):
+    main(["init", "--empty", str(tmp_path)])
+    (tmp_path / "data/benchmarks/Cat/half").mkdir(parents=True)
+    (tmp_path / "data/benchmarks/Cat/half/ASP.txt").write_text("a.")
+    capsys.readouterr()
+    assert main(["list", "-w", str(tmp_path)]) == 0
+    assert "problem: Cat/half: has ASP.txt but no NL.txt or IR.txt" in capsys.readouterr().out
+
+
+def test_a_folder_that_is_no_workspace_is_a_clear_error(tmp_path, capsys):
+    assert main(["list", "--workspace", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "is not a workspace" in err and "asp-ft init" in err
+
+
+def _loaded_after(code: str) -> list[str]:
+    probe = code + f"\nimport sys; print('HEAVY:' + ','.join(m for m in {HEAVY!r} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    marker = out.stdout.rsplit("HEAVY:", 1)[1].strip()
+    return [m for m in marker.split(",") if m]
+
+
+def test_import_and_help_load_no_heavy_module():
+    assert _loaded_after("import asp_ft_tui") == []
+    help_run = (
+        "from asp_ft_tui.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass"
+    )
+    assert _loaded_after(help_run) == []
+    assert _loaded_after("import asp_ft_tui.tui.app, asp_ft_tui.store") == []
+
+
+def test_console_scripts_work():
+    bindir = os.path.dirname(sys.executable)
+    out = subprocess.run([os.path.join(bindir, "asp-ft"), "--help"], capture_output=True, text=True, check=True)
+    assert "init" in out.stdout and "list" in out.stdout
+    out = subprocess.run([sys.executable, "-m", "asp_ft_tui", "--help"], capture_output=True, text=True, check=True)
+    assert "asp-ft-tui" in out.stdout
