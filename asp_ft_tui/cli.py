@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 from pathlib import Path
@@ -101,13 +102,18 @@ def cmd_list(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from asp_ft_tui.logs import setup_logging
     from asp_ft_tui.store.storage import StoreError
     from asp_ft_tui.store.lock import WorkspaceLocked
     from asp_ft_tui.workspace import WorkspaceError
 
+    log = logging.getLogger("asp_ft_tui.cli")
     try:
+        setup_logging()
+        log.info("asp-ft %s", args.command)
         return args.handler(args)
     except (WorkspaceError, WorkspaceLocked, StoreError) as err:
+        log.error("%s", err)
         print(f"asp-ft: error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

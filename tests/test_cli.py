@@ -61,3 +61,10 @@ def test_console_scripts_work():
     assert "init" in out.stdout and "list" in out.stdout
     out = subprocess.run([sys.executable, "-m", "asp_ft_tui", "--help"], capture_output=True, text=True, check=True)
     assert "asp-ft-tui" in out.stdout
+
+
+def test_commands_log_to_the_user_log_folder(tmp_path, user_home):
+    main(["init", str(tmp_path / "ws")])
+    main(["list", "--workspace", str(tmp_path / "missing")])
+    log = (user_home / "log" / "asp-ft.log").read_text()
+    assert "asp-ft init" in log and "does not exist" in log

@@ -16,6 +16,7 @@ from textual.widgets import Footer, Header, Tree
 
 from asp_ft_tui import __version__
 from asp_ft_tui.domain.benchmarks import Library, discover
+from asp_ft_tui.logs import setup_logging
 from asp_ft_tui.tui.widgets.benchmark_detail import BenchmarkDetail
 from asp_ft_tui.tui.widgets.benchmark_tree import BenchmarkTree
 from asp_ft_tui.workspace import Workspace, WorkspaceError, resolve_workspace
@@ -100,6 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("workspace", nargs="?", type=Path, help="workspace folder (default: current folder or the demo workspace)")
     parser.add_argument("--version", action="version", version=f"asp-ft-tui {__version__}")
     args = parser.parse_args(argv)
+    setup_logging()
     try:
         app = make_app(args.workspace)
     except WorkspaceError as err:

@@ -1,0 +1,32 @@
+"""Logging to a rotating file in the per-user log folder (platformdirs, or ASP_FT_HOME/log).
+
+Set up by the entry points, never at import. ASP_FT_LOG_LEVEL (DEBUG, INFO, ...) sets the level.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+
+from asp_ft_tui.paths import user_dirs
+
+LOG_NAME = "asp-ft.log"
+
+
+def setup_logging(level: str | None = None) -> Path:
+    """Send the `asp_ft_tui` loggers to the user log file; returns its path."""
+    log_dir = user_dirs().log
+    log_dir.mkdir(parents=True, exist_ok=True)
+    path = log_dir / LOG_NAME
+    logger = logging.getLogger("asp_ft_tui")
+    for old in [h for h in logger.handlers if getattr(h, "asp_ft_log", False)]:
+        logger.removeHandler(old)
+        old.close()
+    handler = RotatingFileHandler(path, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"))
+    handler.asp_ft_log = True  # type: ignore[attr-defined]
+    logger.addHandler(handler)
+    logger.setLevel((level or os.environ.get("ASP_FT_LOG_LEVEL") or "INFO").upper())
+    return path
