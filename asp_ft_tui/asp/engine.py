@@ -1,0 +1,340 @@
+"""The clingo engine: contained, warm worker processes behind `validate`, `validate_many`, `solve`.
+
+clingo never runs in the caller's process. Workers are plain subprocesses (spawned, never forked
+from a threaded host), started lazily and kept warm. Each has a memory cap and a CPU budget per
+request (see worker.py); the parent adds a wall-clock limit per request and kills and replaces a
+worker that exceeds it, or that dies. On macOS, where RLIMIT_AS is not enforced, the parent
+watches the worker's memory instead. Whatever happens, the caller gets a result (a
+`resource-limit` diagnostic in the bad cases) and the pool keeps answering.
+"""
+
+from __future__ import annotations
+
+import atexit
+import itertools
+import json
+import os
+import queue
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Sequence
+
+from asp_ft_tui.asp.diagnostics import Diagnostic, canonical_error_text
+
+CHUNK = 32
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    workers: int = field(default_factory=lambda: max(1, min(4, os.cpu_count() or 1)))
+    memory_mb: int = 1024
+    cpu_s: float = 10.0
+    wall_s: float = 10.0
+    memory_guard: str = field(default_factory=lambda: "watch" if sys.platform == "darwin" else "rlimit")
+    """`rlimit`: the worker caps its own address space; `watch`: the parent polls its RSS."""
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    ok: bool
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "warning"]
+
+    @property
+    def error_text(self) -> str:
+        """The canonical clingo error text (empty when ok)."""
+        return canonical_error_text(list(self.diagnostics))
+
+    @classmethod
+    def from_diagnostics(cls, diagnostics: Sequence[Diagnostic]) -> "ValidationResult":
+        return cls(not any(d.severity == "error" for d in diagnostics), tuple(diagnostics))
+
+
+@dataclass(frozen=True)
+class SolveResult:
+    status: str
+    """SAT, UNSAT, UNKNOWN (time limit reached before an answer), or ERROR (see diagnostics)."""
+    models: tuple[tuple[str, ...], ...] = ()
+    cost: tuple[int, ...] | None = None
+    optimal: bool | None = None
+    exhausted: bool = False
+    timed_out: bool = False
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
+class _Died(Exception):
+    pass
+
+
+def _limit(message: str) -> Diagnostic:
+    return Diagnostic("error", "resource-limit", f"resource limit: {message}")
+
+
+class _Worker:
+    def __init__(self, config: EngineConfig) -> None:
+        settings = {"memory_mb": config.memory_mb if config.memory_guard == "rlimit" else 0, "cpu_s": config.cpu_s}
+        self.config = config
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "asp_ft_tui.asp.worker", json.dumps(settings)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            close_fds=True,
+            start_new_session=True,  # Ctrl+C in the terminal is the host's to handle, not the workers'
+        )
+        self._lines: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        threading.Thread(target=self._read, daemon=True, name=f"clingo-worker-{self.proc.pid}").start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self._lines.put(line)
+        self._lines.put(None)
+
+    def send(self, requests: Iterable[dict]) -> None:
+        payload = b"".join(json.dumps(r).encode("utf-8") + b"\n" for r in requests)
+        try:
+            assert self.proc.stdin is not None
+            self.proc.stdin.write(payload)
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            pass  # the reader sees the end of the stream and receive() reports the death
+
+    def receive(self, wall_s: float) -> dict | None:
+        """The next response, None when the wall clock ran out; raises _Died."""
+        deadline = time.monotonic() + wall_s
+        step = 0.1 if self.config.memory_guard == "watch" else None
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            try:
+                line = self._lines.get(timeout=min(remaining, step) if step else remaining)
+            except queue.Empty:
+                if step and self.rss_mb() > self.config.memory_mb:
+                    raise _Died("memory")
+                continue
+            if line is None:
+                raise _Died(self._death_reason())
+            return json.loads(line)
+
+    def rss_mb(self) -> float:
+        try:
+            out = subprocess.run(["ps", "-o", "rss=", "-p", str(self.proc.pid)], capture_output=True, text=True)
+            return int(out.stdout.strip() or 0) / 1024
+        except (OSError, ValueError):
+            return 0.0
+
+    def _death_reason(self) -> str:
+        try:
+            code = self.proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            return "the worker stopped answering"
+        if code == -24:  # SIGXCPU
+            return "CPU time"
+        if code == -9:
+            return "killed (memory or a kill)"
+        return f"the worker exited with status {code}"
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        for stream in (self.proc.stdin, self.proc.stdout):
+            try:
+                if stream:
+                    stream.close()
+            except OSError:
+                pass
+
+
+class Engine:
+    """A pool of clingo workers. Thread-safe; use one per process (see `get_engine`)."""
+
+    def __init__(self, config: EngineConfig | None = None) -> None:
+        self.config = config or EngineConfig()
+        self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
+        self._started = 0
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self._closed = False
+        self.replacements = 0
+        """How many workers were killed or replaced (limits, deaths)."""
+
+    # -- workers -------------------------------------------------------------------------------
+    def _take(self) -> _Worker:
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the clingo engine is closed")
+            try:
+                return self._idle.get_nowait()
+            except queue.Empty:
+                pass
+            if self._started < self.config.workers:
+                self._started += 1
+                return _Worker(self.config)
+        return self._idle.get()
+
+    def _give(self, worker: _Worker) -> None:
+        if self._closed:
+            worker.kill()
+        else:
+            self._idle.put(worker)
+
+    def _replace(self, worker: _Worker) -> _Worker:
+        worker.kill()
+        self.replacements += 1
+        return _Worker(self.config)
+
+    def warm_up(self) -> None:
+        """Start every worker now instead of on first use."""
+        workers = [self._take() for _ in range(self.config.workers)]
+        for worker in workers:
+            worker.send([{"op": "ping", "id": 0}])
+        for worker in workers:
+            try:
+                worker.receive(30)
+            except _Died:
+                worker = self._replace(worker)
+            self._give(worker)
+
+    # -- requests ------------------------------------------------------------------------------
+    def _run(self, requests: list[dict], wall_s: float, on_result: Callable[[int, dict], None]) -> None:
+        """Run requests in order on one worker, replacing it when a limit strikes."""
+        worker = self._take()
+        try:
+            start = 0
+            while start < len(requests):
+                worker.send(requests[start:])
+                index = start
+                while index < len(requests):
+                    try:
+                        response = worker.receive(wall_s)
+                    except _Died as death:
+                        response = {"diagnostics": [_limit(str(death)).to_dict()], "restart": True}
+                    if response is None:
+                        response = {"diagnostics": [_limit(f"wall-clock time ({wall_s:g} s)").to_dict()],
+                                    "restart": True}
+                    on_result(index, response)
+                    index += 1
+                    if response.get("restart"):
+                        worker = self._replace(worker)
+                        break
+                start = index
+        finally:
+            self._give(worker)
+
+    def validate(self, snippet: str, context: str = "") -> ValidationResult:
+        return self.validate_many([(snippet, context)])[0]
+
+    def validate_many(
+        self,
+        items: Iterable[str | tuple[str, str]],
+        progress: Callable[[int, int], None] | None = None,
+    ) -> list[ValidationResult]:
+        """Validate (snippet, context) pairs (or bare snippets); results in input order."""
+        requests = [
+            {"op": "validate", "id": next(self._ids), "snippet": item, "context": ""}
+            if isinstance(item, str)
+            else {"op": "validate", "id": next(self._ids), "snippet": item[0], "context": item[1]}
+            for item in items
+        ]
+        results: list[ValidationResult | None] = [None] * len(requests)
+        done = itertools.count(1)
+
+        def chunk_runner(offset: int) -> None:
+            def store(index: int, response: dict) -> None:
+                diagnostics = [Diagnostic.from_dict(d) for d in response.get("diagnostics", [])]
+                results[offset + index] = ValidationResult.from_diagnostics(diagnostics)
+                if progress:
+                    progress(next(done), len(requests))
+
+            self._run(requests[offset : offset + CHUNK], self.config.wall_s, store)
+
+        offsets = range(0, len(requests), CHUNK)
+        if len(offsets) <= 1:
+            for offset in offsets:
+                chunk_runner(offset)
+        else:
+            with ThreadPoolExecutor(max_workers=self.config.workers, thread_name_prefix="clingo-batch") as pool:
+                list(pool.map(chunk_runner, offsets))
+        return [r for r in results if r is not None]
+
+    def solve(self, program: str, models: int = 1, time_limit: float = 5.0) -> SolveResult:
+        """Solve a whole program within `time_limit` seconds (grounding included, by the wall clock)."""
+        box: dict = {}
+        request = {"op": "solve", "id": next(self._ids), "program": program, "models": models,
+                   "time_limit": time_limit}
+        self._run([request], max(self.config.wall_s, time_limit + 2.0), lambda _, r: box.update(r))
+        diagnostics = tuple(Diagnostic.from_dict(d) for d in box.get("diagnostics", []))
+        if "status" not in box:
+            return SolveResult("UNKNOWN", timed_out=True, diagnostics=diagnostics)
+        return SolveResult(
+            status=box["status"],
+            models=tuple(tuple(m) for m in box.get("models", [])),
+            cost=tuple(box["cost"]) if box.get("cost") is not None else None,
+            optimal=box.get("optimal"),
+            exhausted=box.get("exhausted", False),
+            timed_out=box.get("timed_out", False),
+            diagnostics=diagnostics,
+        )
+
+    def _raw(self, request: dict, wall_s: float | None = None) -> dict:
+        box: dict = {}
+        self._run([{**request, "id": next(self._ids)}], wall_s or self.config.wall_s, lambda _, r: box.update(r))
+        return box
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+        while True:
+            try:
+                self._idle.get_nowait().kill()
+            except queue.Empty:
+                break
+
+    def __enter__(self) -> "Engine":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+_default: Engine | None = None
+_default_lock = threading.Lock()
+
+
+def get_engine() -> Engine:
+    """The process-wide engine, started on first use and closed at exit."""
+    global _default
+    with _default_lock:
+        if _default is None or _default._closed:
+            _default = Engine()
+            atexit.register(_default.close)
+        return _default
+
+
+def validate(snippet: str, context: str = "") -> ValidationResult:
+    return get_engine().validate(snippet, context)
+
+
+def validate_many(items: Iterable[str | tuple[str, str]], progress=None) -> list[ValidationResult]:
+    return get_engine().validate_many(items, progress)
+
+
+def solve(program: str, models: int = 1, time_limit: float = 5.0) -> SolveResult:
+    return get_engine().solve(program, models, time_limit)

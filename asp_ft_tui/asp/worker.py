@@ -1,0 +1,92 @@
+"""A clingo worker process: reads JSON requests on stdin, answers one JSON line each on stdout.
+
+Started by `asp_ft_tui.asp.engine` with `python -m asp_ft_tui.asp.worker CONFIG`. It caps its own
+address space (RLIMIT_AS, where the OS enforces it) and gives every request a CPU budget
+(RLIMIT_CPU, raised request by request), so a grounding blow-up becomes a MemoryError it can
+report, or a SIGXCPU that ends it; the parent's wall clock covers everything else.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+
+
+def _limit_memory(megabytes: int) -> None:
+    if megabytes > 0 and sys.platform != "darwin":
+        limit = megabytes * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _cpu_budget(seconds: float) -> None:
+    if seconds <= 0:
+        return
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    used = usage.ru_utime + usage.ru_stime
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    soft = int(used + seconds) + 1
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+
+
+def _resource_limit(what: str) -> dict:
+    return {"severity": "error", "kind": "resource-limit", "message": f"resource limit: {what}", "notes": []}
+
+
+def handle(request: dict) -> dict:
+    from asp_ft_tui.asp import checker
+
+    op = request.get("op")
+    if op == "validate":
+        diagnostics = checker.check(request["snippet"], request.get("context", ""))
+        return {"diagnostics": [d.to_dict() for d in diagnostics]}
+    if op == "solve":
+        return checker.solve(request["program"], request.get("models", 1), request.get("time_limit", 5.0))
+    if op == "ping":
+        return {"pong": True}
+    if op == "allocate":  # used by the tests: a blow-up that is not clingo's
+        b"x" * request["bytes"]
+        return {}
+    return {"error": f"unknown op {op!r}"}
+
+
+def main() -> int:
+    config = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}
+    _limit_memory(int(config.get("memory_mb", 0)))
+    cpu_s = float(config.get("cpu_s", 0))
+    import asp_ft_tui.asp.checker  # noqa: F401  (warm: import clingo before the first request)
+
+    out = sys.stdout.buffer
+    for line in sys.stdin.buffer:
+        if not line.strip():
+            continue
+        request = json.loads(line)
+        restart = False
+        _cpu_budget(cpu_s)
+        try:
+            response = handle(request)
+        except MemoryError:
+            response, restart = {"diagnostics": [_resource_limit("memory (the grounding grew too large)")]}, True
+        except RuntimeError as err:
+            if "bad_alloc" in str(err) or "memory" in str(err).lower():
+                response = {"diagnostics": [_resource_limit("memory (the grounding grew too large)")]}
+            else:
+                response = {"diagnostics": [{"severity": "error", "kind": "other", "message": str(err), "notes": []}]}
+            restart = True
+        except Exception as err:  # answer, then let the parent replace this process
+            response = {"diagnostics": [{"severity": "error", "kind": "worker", "message": f"internal error: {err!r}",
+                                         "notes": []}]}
+            restart = True
+        response["id"] = request.get("id")
+        response["restart"] = restart
+        out.write(json.dumps(response).encode("utf-8") + b"\n")
+        out.flush()
+        if restart:
+            return 0
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
