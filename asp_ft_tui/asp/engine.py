@@ -169,6 +169,7 @@ class Engine:
         self.config = config or EngineConfig()
         self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
         self._started = 0
+        self._live: set[_Worker] = set()
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._closed = False
@@ -186,7 +187,9 @@ class Engine:
                 pass
             if self._started < self.config.workers:
                 self._started += 1
-                return _Worker(self.config)
+                worker = _Worker(self.config)
+                self._live.add(worker)
+                return worker
         return self._idle.get()
 
     def _give(self, worker: _Worker) -> None:
@@ -198,7 +201,16 @@ class Engine:
     def _replace(self, worker: _Worker) -> _Worker:
         worker.kill()
         self.replacements += 1
-        return _Worker(self.config)
+        fresh = _Worker(self.config)
+        with self._lock:
+            self._live.discard(worker)
+            self._live.add(fresh)
+        return fresh
+
+    def worker_pids(self) -> list[int]:
+        """Process ids of the live workers (for memory accounting and tests)."""
+        with self._lock:
+            return [w.proc.pid for w in self._live if w.proc.poll() is None]
 
     def warm_up(self) -> None:
         """Start every worker now instead of on first use."""
@@ -293,19 +305,12 @@ class Engine:
             diagnostics=diagnostics,
         )
 
-    def _raw(self, request: dict, wall_s: float | None = None) -> dict:
-        box: dict = {}
-        self._run([{**request, "id": next(self._ids)}], wall_s or self.config.wall_s, lambda _, r: box.update(r))
-        return box
-
     def close(self) -> None:
         with self._lock:
             self._closed = True
-        while True:
-            try:
-                self._idle.get_nowait().kill()
-            except queue.Empty:
-                break
+            live, self._live = self._live, set()
+        for worker in live:
+            worker.kill()
 
     def __enter__(self) -> "Engine":
         return self

@@ -46,9 +46,6 @@ def handle(request: dict) -> dict:
         return checker.solve(request["program"], request.get("models", 1), request.get("time_limit", 5.0))
     if op == "ping":
         return {"pong": True}
-    if op == "allocate":  # used by the tests: a blow-up that is not clingo's
-        b"x" * request["bytes"]
-        return {}
     return {"error": f"unknown op {op!r}"}
 
 
