@@ -21,9 +21,12 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
 from asp_ft_tui.asp.diagnostics import Diagnostic, canonical_error_text
+
+if TYPE_CHECKING:
+    from asp_ft_tui.asp.deconstruct import Deconstruction
 
 CHUNK = 32
 
@@ -305,6 +308,17 @@ class Engine:
             diagnostics=diagnostics,
         )
 
+    def deconstruct(self, program: str) -> "Deconstruction":
+        """Classify every statement of a program (parsed inside a worker)."""
+        from asp_ft_tui.asp.deconstruct import Deconstruction
+
+        box: dict = {}
+        self._run([{"op": "deconstruct", "id": next(self._ids), "program": program}], self.config.wall_s,
+                  lambda _, r: box.update(r))
+        if "deconstruction" in box:
+            return Deconstruction.from_dict(box["deconstruction"])
+        return Deconstruction(errors=box.get("diagnostics", []))
+
     def close(self) -> None:
         with self._lock:
             self._closed = True
@@ -343,3 +357,7 @@ def validate_many(items: Iterable[str | tuple[str, str]], progress=None) -> list
 
 def solve(program: str, models: int = 1, time_limit: float = 5.0) -> SolveResult:
     return get_engine().solve(program, models, time_limit)
+
+
+def deconstruct(program: str) -> "Deconstruction":
+    return get_engine().deconstruct(program)

@@ -44,6 +44,22 @@ def handle(request: dict) -> dict:
         return {"diagnostics": [d.to_dict() for d in diagnostics]}
     if op == "solve":
         return checker.solve(request["program"], request.get("models", 1), request.get("time_limit", 5.0))
+    if op == "deconstruct":
+        from asp_ft_tui.asp.deconstruct import deconstruct
+        from asp_ft_tui.asp.guard import forbidden_directives
+
+        forbidden = forbidden_directives(request["program"])
+        if forbidden:
+            return {"deconstruction": {"statements": [], "instance": [], "generator": [], "hard": [], "soft": [],
+                                       "objective": [], "show": [], "directives": [],
+                                       "errors": [d.to_dict() for d in forbidden]}}
+        if not request["program"].isascii():
+            bad = checker.check(request["program"])
+            errors = [d.to_dict() for d in bad if d.severity == "error"]
+            if errors:
+                return {"deconstruction": {"statements": [], "instance": [], "generator": [], "hard": [], "soft": [],
+                                           "objective": [], "show": [], "directives": [], "errors": errors}}
+        return {"deconstruction": deconstruct(request["program"]).to_dict()}
     if op == "ping":
         return {"pong": True}
     return {"error": f"unknown op {op!r}"}

@@ -1,0 +1,374 @@
+"""Program deconstruction: classify every statement of an ASP program with clingo.ast.
+
+Classes: fact and #const (the instance), choice and disjunctive rules (the generator), definitions
+(rules with a body), integrity constraints (hard), weak constraints and penalty definitions
+(soft), #minimize/#maximize statements (the objective), #show (its own optional slot) and other
+directives. Each statement keeps its exact source text and the comment block directly above it.
+
+A definition is generator-side when a choice rule, or another generator-side rule, uses it, or
+when nothing else uses it; a definition whose head feeds the objective is a soft constraint (the
+seed's `penalty(...) :- ...` form); every other definition travels as support with each
+constraint that uses it, directly or through other definitions.
+
+This parses with clingo in-process; the engine runs it inside a worker (`Engine.deconstruct`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+
+from asp_ft_tui.asp.guard import code_only
+
+_OBJECTIVE_KEYWORD = re.compile(r"#(minimi[sz]e|maximi[sz]e)\b")
+# `% --- Generator ---`, `%%%%%%`, `% ==== Instance ====`: section banners, not descriptions.
+_BANNER = re.compile(r"^%+\s*([-=*#~]{2,}.*[-=*#~]{2,}|[-=*#~%]*)\s*$")
+SLOTS = ("instance", "generator", "hard", "soft", "objective", "show", "directives")
+
+
+@dataclass(frozen=True)
+class Statement:
+    index: int
+    kind: str
+    """fact, const, choice, disjunction, definition, constraint, weak, objective, show, directive."""
+    text: str
+    comment: str = ""
+    line: int = 0
+    end_line: int = 0
+    heads: tuple[str, ...] = ()
+    deps: tuple[str, ...] = ()
+
+    @property
+    def description(self) -> str:
+        """The comment above the statement without its comment markers."""
+        lines = []
+        for raw in self.comment.splitlines():
+            line = raw.strip()
+            line = line.removeprefix("%*").removesuffix("*%").lstrip("%").strip()
+            if line:
+                lines.append(line)
+        return " ".join(lines)
+
+    def with_comment(self) -> str:
+        return f"{self.comment}\n{self.text}" if self.comment else self.text
+
+
+@dataclass(frozen=True)
+class Component:
+    statement: Statement
+    support: tuple[Statement, ...] = ()
+
+    @property
+    def code(self) -> str:
+        return "\n".join(s.text for s in (*self.support, self.statement))
+
+
+@dataclass
+class Deconstruction:
+    statements: list[Statement] = field(default_factory=list)
+    instance: list[Statement] = field(default_factory=list)
+    generator: list[Statement] = field(default_factory=list)
+    hard: list[Component] = field(default_factory=list)
+    soft: list[Component] = field(default_factory=list)
+    objective: list[Statement] = field(default_factory=list)
+    show: list[Statement] = field(default_factory=list)
+    directives: list[Statement] = field(default_factory=list)
+    errors: list[dict] = field(default_factory=list)
+    """Diagnostics (as dicts) when the program does not parse."""
+
+    def slot_of(self, statement: Statement) -> list[str]:
+        """Which slots hold a statement (a support definition can travel with several)."""
+        slots = []
+        for name in ("instance", "generator", "objective", "show", "directives"):
+            if any(s.index == statement.index for s in getattr(self, name)):
+                slots.append(name)
+        for name in ("hard", "soft"):
+            for comp in getattr(self, name):
+                if comp.statement.index == statement.index:
+                    slots.append(name)
+                elif any(s.index == statement.index for s in comp.support):
+                    slots.append(f"{name}-support")
+        return slots
+
+    def recombine(self) -> str:
+        """The program again, from its slots (support shared by constraints appears once)."""
+        seen: set[int] = set()
+        out: list[str] = []
+
+        def emit(statements) -> None:
+            for s in statements:
+                if s.index not in seen:
+                    seen.add(s.index)
+                    out.append(s.text)
+
+        emit(self.instance)
+        emit(self.generator)
+        for comp in (*self.hard, *self.soft):
+            emit(comp.support)
+            emit([comp.statement])
+        emit(self.objective)
+        emit(self.show)
+        emit(self.directives)
+        return "\n".join(out) + "\n"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Deconstruction":
+        def stmt(d: dict) -> Statement:
+            return Statement(**{**d, "heads": tuple(d["heads"]), "deps": tuple(d["deps"])})
+
+        def comp(d: dict) -> Component:
+            return Component(stmt(d["statement"]), tuple(stmt(s) for s in d["support"]))
+
+        return cls(
+            statements=[stmt(s) for s in data["statements"]],
+            instance=[stmt(s) for s in data["instance"]],
+            generator=[stmt(s) for s in data["generator"]],
+            hard=[comp(c) for c in data["hard"]],
+            soft=[comp(c) for c in data["soft"]],
+            objective=[stmt(s) for s in data["objective"]],
+            show=[stmt(s) for s in data["show"]],
+            directives=[stmt(s) for s in data["directives"]],
+            errors=list(data.get("errors", [])),
+        )
+
+
+def _atoms(node) -> set[str]:
+    """name/arity of every symbolic atom below an AST node."""
+    from clingo.ast import ASTType
+
+    found: set[str] = set()
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (list, tuple)) or type(item).__name__ == "ASTSequence":
+            stack.extend(item)
+            continue
+        if not hasattr(item, "ast_type"):
+            continue
+        if item.ast_type == ASTType.SymbolicAtom:
+            term = item.symbol
+            if term.ast_type == ASTType.Function:
+                found.add(f"{term.name}/{len(term.arguments)}")
+            elif term.ast_type == ASTType.SymbolicTerm and term.symbol.type.name == "Function":
+                found.add(f"{term.symbol.name}/{len(term.symbol.arguments)}")
+            continue
+        for key in item.child_keys:
+            stack.append(getattr(item, key))
+    return found
+
+
+def _head_atoms(rule) -> set[str]:
+    from clingo.ast import ASTType
+
+    head = rule.head
+    if head.ast_type == ASTType.Literal:
+        return _atoms(head.atom)
+    if head.ast_type in (ASTType.Aggregate, ASTType.Disjunction):
+        return set().union(*(_atoms(e.literal) for e in head.elements)) if head.elements else set()
+    if head.ast_type == ASTType.HeadAggregate:
+        return set().union(*(_atoms(e.condition.literal) for e in head.elements)) if head.elements else set()
+    return _atoms(head)
+
+
+class _Source:
+    """Slices statement text out of the program by clingo's (line, byte column) locations."""
+
+    def __init__(self, program: str) -> None:
+        self.lines = program.encode("utf-8").split(b"\n")
+        self.code_lines = code_only(program).encode("utf-8").split(b"\n")
+
+    def offset(self, line: int, column: int) -> tuple[int, int]:
+        return line - 1, column - 1
+
+    def slice(self, begin: tuple[int, int], end: tuple[int, int]) -> str:
+        (bl, bc), (el, ec) = begin, end
+        if bl == el:
+            return self.lines[bl][bc:ec].decode("utf-8", "replace")
+        parts = [self.lines[bl][bc:], *self.lines[bl + 1 : el], self.lines[el][:ec]]
+        return b"\n".join(parts).decode("utf-8", "replace")
+
+    def objective_bounds(self, begin: tuple[int, int], end: tuple[int, int]) -> tuple[tuple[int, int], tuple[int, int]]:
+        """From an element's location to its whole `#minimize { ... }.` statement."""
+        bl, bc = begin
+        start = begin
+        for line in range(bl, -1, -1):
+            text = self.code_lines[line].decode("utf-8", "replace")
+            limit = len(self.code_lines[line][:bc].decode("utf-8", "replace")) if line == bl else len(text)
+            hits = list(_OBJECTIVE_KEYWORD.finditer(text[:limit]))
+            if hits:
+                start = (line, len(text[: hits[-1].start()].encode("utf-8")))
+                break
+        el, ec = end
+        seen_brace = False
+        for line in range(el, len(self.code_lines)):
+            raw = self.code_lines[line]
+            for col in range(ec if line == el else 0, len(raw)):
+                char = raw[col : col + 1]
+                if char == b"}":
+                    seen_brace = True
+                elif char == b"." and seen_brace:
+                    return start, (line, col + 1)
+        return start, end
+
+
+def deconstruct(program: str) -> Deconstruction:
+    from clingo import ast
+    from clingo.ast import ASTType
+
+    source = _Source(program)
+    nodes: list = []
+    try:
+        ast.parse_string(program, nodes.append, logger=lambda code, msg: None)
+    except RuntimeError as err:
+        return Deconstruction(errors=[{"severity": "error", "kind": "syntax", "message": str(err)}])
+
+    comments = [n for n in nodes if n.ast_type == ASTType.Comment]
+    raw: list[dict] = []
+    objective_groups: dict[tuple[int, int], dict] = {}
+    in_base = True
+    for node in nodes:
+        kind_of = node.ast_type
+        if kind_of == ASTType.Comment:
+            continue
+        if kind_of == ASTType.Program:
+            in_base = node.name == "base"
+            continue
+        begin = source.offset(node.location.begin.line, node.location.begin.column)
+        end = source.offset(node.location.end.line, node.location.end.column)
+        heads: set[str] = set()
+        deps: set[str] = set()
+        if not in_base:
+            kind = "directive"
+        elif kind_of == ASTType.Rule:
+            heads = _head_atoms(node)
+            deps = _atoms(node.head) - heads | _atoms(list(node.body))
+            head = node.head
+            if head.ast_type == ASTType.Literal and head.atom.ast_type == ASTType.BooleanConstant:
+                kind = "constraint"
+            elif head.ast_type == ASTType.Literal:
+                kind = "definition" if len(node.body) else "fact"
+            elif head.ast_type == ASTType.Disjunction:
+                kind = "disjunction"
+            else:
+                kind = "choice"
+        elif kind_of == ASTType.Definition:
+            kind = "const"
+        elif kind_of == ASTType.Minimize:
+            deps = _atoms(list(node.body))
+            text = source.slice(begin, end)
+            if text.lstrip().startswith(":~"):
+                kind = "weak"
+            else:
+                start, stop = source.objective_bounds(begin, end)
+                group = objective_groups.get(start)
+                if group is None:
+                    group = objective_groups[start] = {"kind": "objective", "begin": start, "end": stop, "heads": set(),
+                                                       "deps": set()}
+                    raw.append(group)
+                group["deps"] |= deps
+                group["end"] = max(group["end"], stop)
+                continue
+        elif kind_of in (ASTType.ShowSignature, ASTType.ShowTerm):
+            kind = "show"
+            deps = _atoms(node)
+        else:
+            kind = "directive"
+        raw.append({"kind": kind, "begin": begin, "end": end, "heads": heads, "deps": deps})
+
+    raw.sort(key=lambda r: r["begin"])
+    statements = []
+    for index, item in enumerate(raw):
+        line = item["begin"][0] + 1
+        statements.append(
+            Statement(
+                index=index,
+                kind=item["kind"],
+                text=source.slice(item["begin"], item["end"]),
+                comment=_comment_above(comments, source, line),
+                line=line,
+                end_line=item["end"][0] + 1,
+                heads=tuple(sorted(item["heads"])),
+                deps=tuple(sorted(item["deps"])),
+            )
+        )
+    return _place(statements)
+
+
+def _comment_above(comments: list, source: _Source, line: int) -> str:
+    """The block of comments ending on the line directly above `line`, with no gap."""
+    by_end = {c.location.end.line: c for c in comments if c.location.begin.column == 1}
+    block = []
+    current = line - 1
+    while current in by_end:
+        comment = by_end[current]
+        begin = source.offset(comment.location.begin.line, comment.location.begin.column)
+        end = source.offset(comment.location.end.line, comment.location.end.column)
+        text = source.slice(begin, end)
+        if _BANNER.match(text.strip()):
+            break
+        block.append(text)
+        current = comment.location.begin.line - 1
+    return "\n".join(reversed(block))
+
+
+def _place(statements: list[Statement]) -> Deconstruction:
+    result = Deconstruction(statements=statements)
+    definitions = [s for s in statements if s.kind == "definition"]
+    defined_by: dict[str, list[Statement]] = {}
+    for s in definitions:
+        for head in s.heads:
+            defined_by.setdefault(head, []).append(s)
+
+    def closure(deps) -> list[Statement]:
+        """Definitions that the given predicates rely on, transitively, in program order."""
+        found: dict[int, Statement] = {}
+        todo = list(deps)
+        while todo:
+            for d in defined_by.get(todo.pop(), []):
+                if d.index not in found:
+                    found[d.index] = d
+                    todo.extend(d.deps)
+        return sorted(found.values(), key=lambda s: s.index)
+
+    generator_side: dict[int, Statement] = {}
+    for s in statements:
+        if s.kind in ("choice", "disjunction"):
+            for d in closure(s.deps):
+                generator_side[d.index] = d
+    objective_deps = set().union(*(set(s.deps) for s in statements if s.kind == "objective")) if statements else set()
+    penalties = [d for d in definitions if d.index not in generator_side and set(d.heads) & objective_deps]
+    penalty_ids = {p.index for p in penalties}
+    used_by_constraints: set[int] = set()
+    for s in statements:
+        if s.kind in ("constraint", "weak") or s.index in penalty_ids:
+            used_by_constraints |= {d.index for d in closure(s.deps)}
+    for d in definitions:
+        if d.index not in generator_side and d.index not in penalty_ids and d.index not in used_by_constraints:
+            generator_side[d.index] = d  # used by nothing but #show or other definitions: part of the model
+
+    for s in statements:
+        if s.kind in ("fact", "const"):
+            result.instance.append(s)
+        elif s.kind in ("choice", "disjunction") or s.index in generator_side:
+            result.generator.append(s)
+        elif s.kind == "constraint":
+            result.hard.append(Component(s, _support(s, closure, generator_side, penalty_ids)))
+        elif s.kind == "weak" or s.index in penalty_ids:
+            result.soft.append(Component(s, _support(s, closure, generator_side, penalty_ids)))
+        elif s.kind == "objective":
+            result.objective.append(s)
+        elif s.kind == "show":
+            result.show.append(s)
+        elif s.kind == "directive":
+            result.directives.append(s)
+    return result
+
+
+def _support(statement: Statement, closure, generator_side: dict, penalty_ids: set[int]) -> tuple[Statement, ...]:
+    return tuple(
+        d for d in closure(statement.deps)
+        if d.index not in generator_side and d.index not in penalty_ids and d.index != statement.index
+    )
