@@ -46,6 +46,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_workspace_option(listing)
     listing.add_argument("--json", action="store_true", help="machine-readable output")
     listing.set_defaults(handler=cmd_list)
+
+    check = commands.add_parser(
+        "check",
+        help="validate ASP files with clingo (compiler-style messages; exit 1 on errors)",
+        description="Validate ASP files with clingo in contained workers. Prints FILE:LINE:COL: error: MESSAGE "
+        "lines and exits 1 when any file has errors.",
+    )
+    check.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    check.add_argument("--context", type=Path, metavar="FILE", help="ASP text prepended to each file (e.g. the instance)")
+    check.add_argument("--json", action="store_true", help="machine-readable output")
+    check.set_defaults(handler=cmd_check)
     return parser
 
 
@@ -99,6 +110,42 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_source(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8-sig", errors="replace").replace("\r\n", "\n")
+    except OSError as err:
+        raise CommandError(f"cannot read {path}: {err.strerror or err}") from None
+
+
+class CommandError(Exception):
+    """A command cannot run; the message says why."""
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from asp_ft_tui.asp.engine import get_engine
+
+    context = _read_source(args.context) if args.context else ""
+    sources = [(path, _read_source(path)) for path in args.files]
+    results = get_engine().validate_many([(text, context) for _, text in sources])
+    if args.json:
+        print(json.dumps([
+            {"file": str(path), "ok": result.ok, "error_text": result.error_text,
+             "diagnostics": [d.to_dict() for d in result.diagnostics]}
+            for (path, _), result in zip(sources, results)
+        ], indent=2))
+    else:
+        for (path, _), result in zip(sources, results):
+            for diagnostic in result.diagnostics:
+                where = args.context if diagnostic.in_context else path
+                for line in diagnostic.canonical().splitlines():
+                    print(f"{where}:{line}" if line[:1].isdigit() else line)
+        errors = sum(len(r.errors) for r in results)
+        bad = sum(1 for r in results if not r.ok)
+        summary = f"{len(sources)} file(s) checked: {errors} error(s) in {bad} file(s)"
+        print(summary, file=sys.stderr)
+    return 0 if all(r.ok for r in results) else 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -112,7 +159,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         setup_logging()
         log.info("asp-ft %s", args.command)
         return args.handler(args)
-    except (WorkspaceError, WorkspaceLocked, StoreError) as err:
+    except (WorkspaceError, WorkspaceLocked, StoreError, CommandError) as err:
         log.error("%s", err)
         print(f"asp-ft: error: {err}", file=sys.stderr)
         return 2

@@ -68,3 +68,36 @@ def test_commands_log_to_the_user_log_folder(tmp_path, user_home):
     main(["list", "--workspace", str(tmp_path / "missing")])
     log = (user_home / "log" / "asp-ft.log").read_text()
     assert "asp-ft init" in log and "does not exist" in log
+
+
+def test_check_prints_three_located_errors_and_exits_1(tmp_path, capsys):
+    source = tmp_path / "three.lp"
+    source.write_text("a :- b, X \\= 1.\nc := d.\ne :- !f.\n")
+    assert main(["check", str(source)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [
+        f"{source}:1:12: error: syntax error, unexpected =",
+        f"{source}:2:4: error: syntax error, unexpected =, expecting . or :-",
+        f"{source}:3:6: error: lexer error, unexpected !",
+    ]
+
+
+def test_check_with_context_and_json(tmp_path, capsys):
+    context = tmp_path / "instance.lp"
+    context.write_text("node(1..3).\n")
+    good = tmp_path / "good.lp"
+    good.write_text("{ pick(X) : node(X) } = 1.\n")
+    unsafe = tmp_path / "unsafe.lp"
+    unsafe.write_text("% header\np(X, Y) :- node(X).\n")
+    assert main(["check", str(good), "--context", str(context)]) == 0
+    capsys.readouterr()
+    assert main(["check", "--json", str(good), str(unsafe), "--context", str(context)]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert [r["ok"] for r in report] == [True, False]
+    assert report[1]["error_text"].startswith("2:1: error: unsafe variables in:")
+    assert report[1]["diagnostics"][0]["kind"] == "unsafe"
+
+
+def test_check_of_a_missing_file_is_a_clear_error(tmp_path, capsys):
+    assert main(["check", str(tmp_path / "nope.lp")]) == 2
+    assert "cannot read" in capsys.readouterr().err

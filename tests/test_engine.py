@@ -120,6 +120,7 @@ def test_include_and_script_are_refused_before_clingo(engine, snippet):
     assert result.errors[0].kind == "forbidden"
     assert "root:" not in result.error_text
     assert engine.validate("a.", context=snippet).errors[0].in_context
+    assert_pool_answers(engine)
 
 
 def test_include_in_a_comment_or_string_is_fine(engine):
