@@ -57,6 +57,38 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--context", type=Path, metavar="FILE", help="ASP text prepended to each file (e.g. the instance)")
     check.add_argument("--json", action="store_true", help="machine-readable output")
     check.set_defaults(handler=cmd_check)
+
+    extract = commands.add_parser(
+        "extract",
+        help="deconstruct benchmarks into components with a teacher, validate, repair, check faithfulness",
+        description="Extract components of every benchmark below --input (default: the workspace's "
+        "data/benchmarks) and write structure.json + structure.meta.json beside each. Finished benchmarks "
+        "are reused on a rerun unless --force.",
+    )
+    _add_workspace_option(extract)
+    extract.add_argument("--input", type=Path, metavar="DIR", help="benchmark folder tree")
+    extract.add_argument("--teacher", choices=("structural", "gemini", "mlx"),
+                         help="default: gemini when GEMINI_API_KEY or GOOGLE_API_KEY is set, else structural")
+    extract.add_argument("--model", help="Gemini model name, or the mlx-lm model folder for --teacher mlx")
+    extract.add_argument("--force", action="store_true", help="extract again even where a structure exists")
+    extract.add_argument("--all-tones", action="store_true", help="add the other four tone variants of every description")
+    extract.add_argument("--seed", type=int, default=0, help="seed of the tone choice (default 0)")
+    extract.add_argument("--rounds", type=int, default=3, metavar="K", help="repair rounds per component (default 3)")
+    extract.add_argument("--concurrency", type=int, default=None, metavar="N",
+                         help="benchmarks in flight at once (default: 4 for gemini, 1 otherwise)")
+    extract.add_argument("--rpm", type=float, default=None, help="Gemini requests per minute (default 10)")
+    extract.add_argument("--max-tokens", type=int, default=None, help="mlx teacher: longest answer (default 2048)")
+    extract.add_argument("--only", metavar="TEXT", help="only benchmarks whose id contains TEXT")
+    extract.add_argument("--json", action="store_true", help="print the summary as JSON")
+    extract.set_defaults(handler=cmd_extract)
+
+    tiny = commands.add_parser(
+        "make-tiny-model",
+        help="build a tiny Qwen2-architecture model with a local tokenizer (no download), for offline runs",
+    )
+    tiny.add_argument("directory", type=Path, metavar="DIR")
+    tiny.add_argument("--seed", type=int, default=0)
+    tiny.set_defaults(handler=cmd_make_tiny_model)
     return parser
 
 
@@ -146,12 +178,28 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0 if all(r.ok for r in results) else 1
 
 
+def cmd_extract(args: argparse.Namespace) -> int:
+    from asp_ft_tui.commands.extract import run
+
+    return run(args, _workspace(args) if args.input is None or args.workspace else None)
+
+
+def cmd_make_tiny_model(args: argparse.Namespace) -> int:
+    from asp_ft_tui.training.tiny_model import make_tiny_model
+
+    path = make_tiny_model(args.directory, seed=args.seed)
+    print(f"tiny model written to {path} (load it with --teacher mlx --model {path})")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     from asp_ft_tui.logs import setup_logging
     from asp_ft_tui.store.storage import StoreError
     from asp_ft_tui.store.lock import WorkspaceLocked
+    from asp_ft_tui.prompts import PromptError
+    from asp_ft_tui.teachers.base import TeacherError
     from asp_ft_tui.workspace import WorkspaceError
 
     log = logging.getLogger("asp_ft_tui.cli")
@@ -159,7 +207,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         setup_logging()
         log.info("asp-ft %s", args.command)
         return args.handler(args)
-    except (WorkspaceError, WorkspaceLocked, StoreError, CommandError) as err:
+    except (WorkspaceError, WorkspaceLocked, StoreError, CommandError, TeacherError, PromptError) as err:
         log.error("%s", err)
         print(f"asp-ft: error: {err}", file=sys.stderr)
         return 2

@@ -13,20 +13,42 @@ from pathlib import Path
 from asp_ft_tui.paths import user_dirs
 
 LOG_NAME = "asp-ft.log"
+_SECRETS: set[str] = set()
+
+
+def add_secret(value: str) -> None:
+    """Never let `value` (an API key) reach a log line, whoever logs it."""
+    if value:
+        _SECRETS.add(value)
+
+
+class _Redact(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if _SECRETS:
+            message = record.getMessage()
+            if any(secret in message for secret in _SECRETS):
+                for secret in _SECRETS:
+                    message = message.replace(secret, "[redacted]")
+                record.msg, record.args = message, None
+        return True
 
 
 def setup_logging(level: str | None = None) -> Path:
-    """Send the `asp_ft_tui` loggers to the user log file; returns its path."""
+    """Send all logging (ours and our libraries') to the user log file; returns its path.
+
+    Every line passes the secret filter, so an API key never reaches the file even at DEBUG.
+    """
     log_dir = user_dirs().log
     log_dir.mkdir(parents=True, exist_ok=True)
     path = log_dir / LOG_NAME
-    logger = logging.getLogger("asp_ft_tui")
+    logger = logging.getLogger()
     for old in [h for h in logger.handlers if getattr(h, "asp_ft_log", False)]:
         logger.removeHandler(old)
         old.close()
     handler = RotatingFileHandler(path, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"))
     handler.asp_ft_log = True  # type: ignore[attr-defined]
+    handler.addFilter(_Redact())
     logger.addHandler(handler)
     logger.setLevel((level or os.environ.get("ASP_FT_LOG_LEVEL") or "INFO").upper())
     return path

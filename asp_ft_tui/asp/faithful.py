@@ -1,0 +1,68 @@
+"""Faithfulness: does the recombined structure mean what the original program means?
+
+Both are solved (bounded): the same satisfiability, the same number of answer sets (up to a
+cap), the same answer sets on the predicates both show, and the same optimal cost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+FAITHFUL, NOT_FAITHFUL, INCONCLUSIVE = "faithful", "not faithful", "inconclusive"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    verdict: str
+    reason: str = ""
+
+    def to_dict(self) -> dict:
+        return {"verdict": self.verdict, "reason": self.reason}
+
+
+def _predicate(atom: str) -> str:
+    name = atom.split("(", 1)[0]
+    arity = 0 if "(" not in atom else _arity(atom)
+    return f"{name}/{arity}"
+
+
+def _arity(atom: str) -> int:
+    depth, count = 0, 1
+    for char in atom[atom.index("(") + 1 : -1]:
+        if char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+        elif char == "," and depth == 0:
+            count += 1
+    return count
+
+
+def compare(engine, original: str, recombined: str, *, cap: int = 50, time_limit: float = 5.0) -> Verdict:
+    a = engine.solve(original, models=cap, time_limit=time_limit)
+    if a.status == "ERROR":
+        return Verdict(INCONCLUSIVE, "the original program has errors: " + "; ".join(d.message for d in a.diagnostics))
+    b = engine.solve(recombined, models=cap, time_limit=time_limit)
+    if b.status == "ERROR":
+        text = "; ".join(d.message.splitlines()[0] for d in b.diagnostics if d.severity == "error")
+        return Verdict(NOT_FAITHFUL, f"the recombined program has errors: {text}")
+    if a.timed_out or b.timed_out or "UNKNOWN" in (a.status, b.status):
+        return Verdict(INCONCLUSIVE, f"the {time_limit:g} s time limit was reached")
+    if a.status != b.status:
+        return Verdict(NOT_FAITHFUL, f"the original is {a.status}, the recombined program {b.status}")
+    if a.status == "UNSAT":
+        return Verdict(FAITHFUL, "both unsatisfiable")
+    if a.cost != b.cost:
+        return Verdict(NOT_FAITHFUL, f"optimal cost {list(a.cost or [])} in the original, {list(b.cost or [])} recombined")
+    shared = {_predicate(x) for m in a.models for x in m} & {_predicate(x) for m in b.models for x in m}
+    project = lambda models: {frozenset(x for x in m if _predicate(x) in shared) for m in models}  # noqa: E731
+    same_sets = project(a.models) == project(b.models)
+    if a.exhausted and b.exhausted:
+        if len(a.models) != len(b.models):
+            return Verdict(NOT_FAITHFUL, f"{len(a.models)} answer sets in the original, {len(b.models)} recombined")
+        if not same_sets:
+            return Verdict(NOT_FAITHFUL, "the answer sets differ on the shared predicates")
+        return Verdict(FAITHFUL, f"{len(a.models)} answer sets agree" + (f", optimal cost {list(a.cost)}" if a.cost else ""))
+    if same_sets:
+        return Verdict(FAITHFUL, f"the first {cap} answer sets agree")
+    return Verdict(INCONCLUSIVE, f"more than {cap} answer sets; the first {cap} differ")

@@ -1,0 +1,1 @@
+"""Headless command implementations (imported lazily by asp_ft_tui.cli)."""

@@ -1,0 +1,333 @@
+"""Extraction runs: teacher -> components -> clingo validation with context -> bounded repair
+-> faithfulness -> structure.json + structure.meta.json beside the benchmark.
+
+Each benchmark's files are written atomically when that benchmark is done, so an interrupted run
+loses only the benchmarks in flight, and a rerun reuses every finished one without asking the
+teacher again (unless forced, or the benchmark's text changed since).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import clingo
+
+from asp_ft_tui import __version__
+from asp_ft_tui.asp.faithful import FAITHFUL, INCONCLUSIVE, compare
+from asp_ft_tui.domain.benchmarks import Benchmark
+from asp_ft_tui.domain.structure import META_FILE, STRUCTURE_FILE, Structure, StructureError, dump_json, read_json
+from asp_ft_tui.domain.tones import TONES, pick_tone
+from asp_ft_tui.fsio import atomic_write_text
+from asp_ft_tui.prompts import PromptSet
+from asp_ft_tui.teachers.base import Teacher, TeacherError
+
+log = logging.getLogger(__name__)
+META_VERSION = 1
+
+
+@dataclass
+class Settings:
+    seed: int = 0
+    max_rounds: int = 3
+    force: bool = False
+    all_tones: bool = False
+    faithful_cap: int = 50
+    faithful_time_limit: float = 5.0
+
+
+@dataclass
+class ComponentResult:
+    slot: str
+    ok: bool
+    error_text: str = ""
+    rounds: int = 0
+    """Repair rounds it took (0: valid as extracted)."""
+
+    @property
+    def repaired(self) -> bool:
+        return self.ok and self.rounds > 0
+
+
+@dataclass
+class BenchmarkResult:
+    benchmark_id: str
+    status: str
+    """extracted, cached or failed."""
+    components: list[ComponentResult] = field(default_factory=list)
+    faithful: str = ""
+    faithful_reason: str = ""
+    error: str = ""
+    needs_review: list[str] = field(default_factory=list)
+
+
+def source_hash(bench: Benchmark) -> str:
+    text = "\x00".join([bench.asp, bench.nl or "", bench.ir or ""])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def load_cached(bench: Benchmark) -> tuple[Structure | None, dict | None]:
+    """The structure beside a benchmark (ours or another pipeline's) and our sidecar, if any."""
+    structure_path = bench.path / STRUCTURE_FILE
+    meta_path = bench.path / META_FILE
+    structure = Structure.from_dict(read_json(structure_path)) if structure_path.is_file() else None
+    meta = None
+    if meta_path.is_file():
+        try:
+            meta = read_json(meta_path)
+        except StructureError:
+            meta = None
+    return structure, meta
+
+
+class Extractor:
+    """Extracts benchmarks with one teacher; safe to call from several threads at once."""
+
+    def __init__(self, teacher: Teacher, engine, prompts: PromptSet, settings: Settings | None = None) -> None:
+        self.teacher = teacher
+        self.engine = engine
+        self.prompts = prompts
+        self.settings = settings or Settings()
+
+    # -- one benchmark -------------------------------------------------------------------------
+    def extract(self, bench: Benchmark) -> BenchmarkResult:
+        try:
+            structure, meta = load_cached(bench)
+        except StructureError as err:
+            structure, meta = None, None
+            log.warning("%s: ignoring unreadable %s: %s", bench.id, STRUCTURE_FILE, err)
+        fresh = meta is not None and meta.get("source_hash") == source_hash(bench) and meta.get("status") == "extracted"
+        if structure is not None and not self.settings.force and (fresh or meta is None or "teacher" not in meta):
+            return self._reuse(bench, structure, meta)
+        return self._extract_new(bench)
+
+    def _reuse(self, bench: Benchmark, structure: Structure, meta: dict | None) -> BenchmarkResult:
+        if meta is None or "teacher" not in meta:
+            # Another pipeline's structure.json: read it as it is, check it, and write our sidecar.
+            meta = self._new_meta(bench, "imported", tone=None)
+            meta["provenance"]["teacher"] = "external"
+            components = self._validate_all(structure)
+            meta["components"] = {c.slot: _component_meta(c) for c in components}
+            meta["needs_review"] = [c.slot for c in components if not c.ok]
+            verdict = self._faithfulness(bench, structure)
+            meta["faithfulness"] = verdict.to_dict()
+            if verdict.verdict != FAITHFUL and "faithfulness" not in meta["needs_review"]:
+                meta["needs_review"].append("faithfulness")
+            meta["status"] = "extracted"
+            meta["teacher"] = "external"
+            atomic_write_text(bench.path / META_FILE, dump_json(meta))
+        if self.settings.all_tones and not _has_all_tones(meta):
+            self._add_tones(meta)
+            atomic_write_text(bench.path / META_FILE, dump_json(meta))
+        return _result_from_meta(bench.id, "cached", meta)
+
+    def _extract_new(self, bench: Benchmark) -> BenchmarkResult:
+        tone = pick_tone(self.settings.seed, bench.id)
+        meta = self._new_meta(bench, "failed", tone)
+        try:
+            extraction = self.teacher.extract(bench, tone, self.prompts)
+        except TeacherError as err:
+            meta["raw_responses"] = err.raw
+            meta["error"] = str(err)
+            atomic_write_text(bench.path / META_FILE, dump_json(meta))
+            return BenchmarkResult(bench.id, "failed", error=str(err))
+        meta["raw_responses"] = list(extraction.raw)
+        structure = extraction.structure
+        descriptions = extraction.descriptions
+        components: list[ComponentResult] = []
+        repairs: list[dict] = []
+        # Validate in dependency order: a repaired instance changes every later context.
+        for slot, _ in structure.components():
+            structure, component = self._validate_and_repair(structure, slot, descriptions.get(slot, ""), repairs, meta)
+            components.append(component)
+        verdict = self._faithfulness(bench, structure)
+        meta.update(
+            status="extracted",
+            teacher=self.teacher.name,
+            descriptions={slot: {tone: text} for slot, text in descriptions.items()},
+            neutral_descriptions=extraction.neutral or None,
+            components={c.slot: _component_meta(c) for c in components},
+            repairs=repairs,
+            faithfulness=verdict.to_dict(),
+            needs_review=[c.slot for c in components if not c.ok] + (["faithfulness"] if verdict.verdict != FAITHFUL else []),
+        )
+        if self.settings.all_tones:
+            self._add_tones(meta)
+        # The sidecar first: a structure.json without its sidecar would read as another pipeline's.
+        atomic_write_text(bench.path / META_FILE, dump_json(meta))
+        atomic_write_text(bench.path / STRUCTURE_FILE, dump_json(structure.to_dict()))
+        return _result_from_meta(bench.id, "extracted", meta)
+
+    def _validate_and_repair(self, structure: Structure, slot: str, description: str, repairs: list[dict],
+                             meta: dict) -> tuple[Structure, ComponentResult]:
+        code = structure.code_of(slot)
+        context = structure.context_for(slot)
+        result = self.engine.validate(code, context)
+        rounds = 0
+        while not result.ok and rounds < self.settings.max_rounds and self.teacher.can_repair:
+            rounds += 1
+            entry = {"slot": slot, "round": rounds, "code": code, "error": result.error_text}
+            try:
+                code, raw = self.teacher.repair(slot, code, result.error_text, context, description, self.prompts)
+            except TeacherError as err:
+                entry["teacher_error"] = str(err)
+                meta["raw_responses"] += err.raw
+                repairs.append(entry)
+                break
+            meta["raw_responses"] += raw
+            entry["fixed"] = code
+            structure = structure.with_code(slot, code)
+            result = self.engine.validate(code, context)
+            entry["fixed_ok"] = result.ok
+            repairs.append(entry)
+        return structure, ComponentResult(slot, result.ok, result.error_text, rounds)
+
+    def _validate_all(self, structure: Structure) -> list[ComponentResult]:
+        items = [(code, structure.context_for(slot)) for slot, code in structure.components()]
+        results = self.engine.validate_many(items)
+        return [ComponentResult(slot, r.ok, r.error_text) for (slot, _), r in zip(structure.components(), results)]
+
+    def _faithfulness(self, bench: Benchmark, structure: Structure):
+        return compare(self.engine, bench.asp, structure.recombine(), cap=self.settings.faithful_cap,
+                       time_limit=self.settings.faithful_time_limit)
+
+    def _add_tones(self, meta: dict) -> None:
+        descriptions: dict[str, dict[str, str]] = meta.setdefault("descriptions", {})
+        neutral = meta.get("neutral_descriptions") or {}
+        items = {slot: neutral.get(slot) or next(iter(tones.values()), "") for slot, tones in descriptions.items()}
+        items = {k: v for k, v in items.items() if v}
+        if not items:
+            return
+        try:
+            variants, raw = self.teacher.tone_variants(items, self.prompts)
+        except TeacherError as err:
+            meta.setdefault("raw_responses", []).extend(err.raw)
+            meta["tones_error"] = str(err)
+            return
+        meta.setdefault("raw_responses", []).extend(raw)
+        for slot, by_tone in variants.items():
+            kept = descriptions.setdefault(slot, {})
+            for tone, text in by_tone.items():
+                kept.setdefault(tone, text)
+        meta["all_tones"] = True
+
+    def _new_meta(self, bench: Benchmark, status: str, tone: str | None) -> dict[str, Any]:
+        return {
+            "meta_version": META_VERSION,
+            "status": status,
+            "source_hash": source_hash(bench),
+            "provenance": {
+                "teacher": self.teacher.name,
+                "model": self.teacher.model,
+                "template_tones": self.teacher.template_tones,
+                "tone": tone,
+                "seed": self.settings.seed,
+                "prompt_hashes": self.prompts.hashes(),
+                "clingo_version": clingo.__version__,
+                "asp_ft_version": __version__,
+                "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            },
+            "raw_responses": [],
+        }
+
+
+def _component_meta(c: ComponentResult) -> dict:
+    return {"ok": c.ok, "error_text": c.error_text, "rounds": c.rounds}
+
+
+def _has_all_tones(meta: dict) -> bool:
+    descriptions = meta.get("descriptions") or {}
+    return bool(descriptions) and all(set(TONES) <= set(v) for v in descriptions.values())
+
+
+def _result_from_meta(benchmark_id: str, status: str, meta: dict) -> BenchmarkResult:
+    components = [
+        ComponentResult(slot, c.get("ok", False), c.get("error_text", ""), c.get("rounds", 0))
+        for slot, c in (meta.get("components") or {}).items()
+    ]
+    faith = meta.get("faithfulness") or {}
+    return BenchmarkResult(benchmark_id, status, components, faith.get("verdict", INCONCLUSIVE), faith.get("reason", ""),
+                           needs_review=list(meta.get("needs_review") or []))
+
+
+# -- runs --------------------------------------------------------------------------------------
+@dataclass
+class RunEvent:
+    kind: str
+    """start, done, cancelled, finish."""
+    total: int = 0
+    completed: int = 0
+    result: BenchmarkResult | None = None
+
+
+@dataclass
+class RunSummary:
+    results: list[BenchmarkResult] = field(default_factory=list)
+    cancelled: bool = False
+    total: int = 0
+
+    def row(self) -> dict[str, int]:
+        done = [r for r in self.results if r.status != "failed"]
+        comps = [c for r in done for c in r.components]
+        return {
+            "benchmarks": self.total,
+            "extracted": sum(r.status == "extracted" for r in self.results),
+            "cached": sum(r.status == "cached" for r in self.results),
+            "failed": sum(r.status == "failed" for r in self.results),
+            "components": len(comps),
+            "valid": sum(c.ok for c in comps),
+            "repaired": sum(c.repaired for c in comps),
+            "needs review": sum(bool(r.needs_review) for r in done),
+            "faithful": sum(r.faithful == FAITHFUL for r in done),
+        }
+
+
+def run_extraction(
+    extractor: Extractor,
+    benchmarks: list[Benchmark],
+    *,
+    concurrency: int = 1,
+    on_event: Callable[[RunEvent], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> RunSummary:
+    """Extract many benchmarks with bounded concurrency; stops starting new ones once `cancel` is set."""
+    cancel = cancel or threading.Event()
+    emit = on_event or (lambda event: None)
+    summary = RunSummary(total=len(benchmarks))
+    emit(RunEvent("start", total=len(benchmarks)))
+    pending = list(reversed(benchmarks))
+    running: dict[Future, Benchmark] = {}
+    pool = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="extract")
+    try:
+        while pending or running:
+            while pending and len(running) < max(1, concurrency) and not cancel.is_set():
+                bench = pending.pop()
+                running[pool.submit(extractor.extract, bench)] = bench
+            if not running:
+                break
+            done, _ = wait(list(running), timeout=0.2, return_when=FIRST_COMPLETED)
+            for future in done:
+                bench = running.pop(future)
+                try:
+                    result = future.result()
+                except Exception as err:  # one benchmark's failure never ends the run
+                    log.exception("extraction of %s failed", bench.id)
+                    result = BenchmarkResult(bench.id, "failed", error=f"{type(err).__name__}: {err}")
+                summary.results.append(result)
+                emit(RunEvent("done", total=len(benchmarks), completed=len(summary.results), result=result))
+            if cancel.is_set() and not running:
+                break
+    except KeyboardInterrupt:
+        cancel.set()
+        raise
+    finally:
+        pool.shutdown(wait=not cancel.is_set(), cancel_futures=True)
+        summary.cancelled = cancel.is_set() and len(summary.results) < len(benchmarks)
+        emit(RunEvent("cancelled" if summary.cancelled else "finish", total=len(benchmarks),
+                      completed=len(summary.results)))
+    return summary
