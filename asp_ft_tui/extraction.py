@@ -141,9 +141,17 @@ class Extractor:
         descriptions = extraction.descriptions
         components: list[ComponentResult] = []
         repairs: list[dict] = []
-        # Validate in dependency order: a repaired instance changes every later context.
+        # Validate in dependency order: a repaired instance changes every later context, and a
+        # component whose context still fails cannot be judged (nor repaired) on its own.
+        failed: list[str] = []
         for slot, _ in structure.components():
-            structure, component = self._validate_and_repair(structure, slot, descriptions.get(slot, ""), repairs, meta)
+            broken = [dep for dep in _depends_on(slot) if dep in failed]
+            if broken:
+                component = ComponentResult(slot, False, f"not checked: its context ({', '.join(broken)}) does not pass clingo")
+            else:
+                structure, component = self._validate_and_repair(structure, slot, descriptions.get(slot, ""), repairs, meta)
+            if not component.ok and slot.split("/")[0] in ("instance", "generator", "soft"):
+                failed.append(slot.split("/")[0])
             components.append(component)
         verdict = self._faithfulness(bench, structure)
         meta.update(
@@ -169,6 +177,9 @@ class Extractor:
         context = structure.context_for(slot)
         result = self.engine.validate(code, context)
         rounds = 0
+        if any(e.in_context for e in result.errors):
+            # Not this component's fault: the components it depends on are broken.
+            return structure, ComponentResult(slot, False, "its context has errors:\n" + result.error_text, 0)
         while not result.ok and rounds < self.settings.max_rounds and self.teacher.can_repair:
             rounds += 1
             entry = {"slot": slot, "round": rounds, "code": code, "error": result.error_text}
@@ -234,6 +245,16 @@ class Extractor:
             },
             "raw_responses": [],
         }
+
+
+def _depends_on(slot: str) -> tuple[str, ...]:
+    if slot == "instance":
+        return ()
+    if slot == "generator":
+        return ("instance",)
+    if slot == "objective":
+        return ("instance", "generator", "soft")
+    return ("instance", "generator")
 
 
 def _component_meta(c: ComponentResult) -> dict:

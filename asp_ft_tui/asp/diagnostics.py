@@ -57,6 +57,8 @@ class Diagnostic:
 
     def canonical(self) -> str:
         where = f"{self.line}:{self.column}: " if self.line else ""
+        if self.in_context:
+            where = f"context:{where}"
         head = f"{where}{self.severity}: {self.message}"
         return "\n".join([head, *self.notes])
 

@@ -63,6 +63,9 @@ def compare(engine, original: str, recombined: str, *, cap: int = 50, time_limit
         if not same_sets:
             return Verdict(NOT_FAITHFUL, "the answer sets differ on the shared predicates")
         return Verdict(FAITHFUL, f"{len(a.models)} answer sets agree" + (f", optimal cost {list(a.cost)}" if a.cost else ""))
+    if a.exhausted != b.exhausted:
+        counts = [str(len(x.models)) if x.exhausted else f"more than {len(x.models) - 1}" for x in (a, b)]
+        return Verdict(NOT_FAITHFUL, f"{counts[0]} answer sets in the original, {counts[1]} recombined")
     if same_sets:
         return Verdict(FAITHFUL, f"the first {cap} answer sets agree")
     return Verdict(INCONCLUSIVE, f"more than {cap} answer sets; the first {cap} differ")
