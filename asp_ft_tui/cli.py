@@ -82,6 +82,17 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--json", action="store_true", help="print the summary as JSON")
     extract.set_defaults(handler=cmd_extract)
 
+    convert = commands.add_parser(
+        "convert",
+        help="the whole chain headless: extract if needed, build samples, split by group, export for mlx-lm",
+        description="Extract (reusing finished structures), build samples, split by group and export "
+        "train.jsonl / valid.jsonl in mlx-lm's chat format.",
+    )
+    from asp_ft_tui.convert import add_arguments
+
+    add_arguments(convert)
+    convert.set_defaults(handler=cmd_convert)
+
     tiny = commands.add_parser(
         "make-tiny-model",
         help="build a tiny Qwen2-architecture model with a local tokenizer (no download), for offline runs",
@@ -184,6 +195,12 @@ def cmd_extract(args: argparse.Namespace) -> int:
     return run(args, _workspace(args) if args.input is None or args.workspace else None)
 
 
+def cmd_convert(args: argparse.Namespace) -> int:
+    from asp_ft_tui.convert import run
+
+    return run(args)
+
+
 def cmd_make_tiny_model(args: argparse.Namespace) -> int:
     from asp_ft_tui.training.tiny_model import make_tiny_model
 
@@ -192,21 +209,20 @@ def cmd_make_tiny_model(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+def run_command(action) -> int:
+    """Run a command with the shared error handling: known errors become one clear line."""
     from asp_ft_tui.logs import setup_logging
-    from asp_ft_tui.store.storage import StoreError
-    from asp_ft_tui.store.lock import WorkspaceLocked
     from asp_ft_tui.prompts import PromptError
+    from asp_ft_tui.store.lock import WorkspaceLocked
+    from asp_ft_tui.store.storage import StoreError
     from asp_ft_tui.teachers.base import TeacherError
     from asp_ft_tui.workspace import WorkspaceError
 
     log = logging.getLogger("asp_ft_tui.cli")
     try:
         setup_logging()
-        log.info("asp-ft %s", args.command)
-        return args.handler(args)
+        log.info("asp-ft %s", " ".join(sys.argv[1:]))
+        return action()
     except (WorkspaceError, WorkspaceLocked, StoreError, CommandError, TeacherError, PromptError) as err:
         log.error("%s", err)
         print(f"asp-ft: error: {err}", file=sys.stderr)
@@ -218,6 +234,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader (`| head`) went away: stop quietly, and keep Python from complaining at exit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return run_command(lambda: args.handler(args))
 
 
 if __name__ == "__main__":

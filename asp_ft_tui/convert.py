@@ -1,0 +1,117 @@
+"""`asp-ft convert` (also `python -m asp_ft_tui.convert`): the whole chain, headless.
+
+Extract where needed (finished structures are reused), build samples (cached), split by group,
+export in mlx-lm's chat format. By default every clingo-valid sample is exported, as the original
+pipeline's converter did; `--only approved` exports what reviewers approved.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from asp_ft_tui.export import ONLY
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--input", type=Path, metavar="DIR", help="benchmark folder tree (default: the workspace's)")
+    parser.add_argument("--output", type=Path, metavar="DIR",
+                        help="data folder for exports/, cache/, train.jsonl, valid.jsonl (default: the workspace's data/)")
+    parser.add_argument("--workspace", "-w", type=Path, metavar="DIR",
+                        help="workspace (prompts, review decisions); default: current folder or the demo workspace")
+    parser.add_argument("--teacher", choices=("structural", "gemini", "mlx"),
+                        help="default: gemini when an API key is set, else structural")
+    parser.add_argument("--model", help="Gemini model name, or the mlx-lm model folder for --teacher mlx")
+    parser.add_argument("--seed", type=int, default=0, help="seed of tones, corruptions and the split (default 0)")
+    parser.add_argument("--only", choices=ONLY, default="valid", help="which samples to export (default: valid)")
+    parser.add_argument("--repair-rate", type=float, default=0.5, help="chance of a repair pair per valid snippet")
+    parser.add_argument("--valid-fraction", type=float, default=0.2, help="share of groups in valid (default 0.2)")
+    parser.add_argument("--test-fraction", type=float, default=0.0, help="share of groups in a test split (default 0)")
+    parser.add_argument("--all-tones", action="store_true", help="all five tone variants of every description")
+    parser.add_argument("--budget-chars", type=int, default=16_000, help="report samples longer than this")
+    parser.add_argument("--concurrency", type=int, default=None, help="benchmarks extracted at once")
+
+
+def run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from asp_ft_tui.asp.engine import get_engine
+    from asp_ft_tui.domain.benchmarks import discover
+    from asp_ft_tui.export import ExportError, ExportSettings, export_dataset
+    from asp_ft_tui.extraction import Extractor, Settings, run_extraction
+    from asp_ft_tui.prompts import load_prompts
+    from asp_ft_tui.samples import BuildSettings, SampleCache, build_samples
+    from asp_ft_tui.teachers import default_teacher, make_teacher
+    from asp_ft_tui.workspace import resolve_workspace
+
+    err = Console(stderr=True)
+    workspace = None
+    if args.workspace is not None or args.input is None or args.output is None or args.only != "valid":
+        workspace, notice = resolve_workspace(args.workspace)
+        if notice:
+            err.print(f"asp-ft: {notice}")
+    source = args.input or workspace.benchmarks_dir
+    data_dir = args.output or workspace.data_dir
+    library = discover(source)
+    for problem in library.problems:
+        err.print(f"[yellow]skipped[/] {problem.id}: {problem.reason}")
+    if not library.benchmarks:
+        err.print(f"asp-ft: error: no benchmarks found below {source}")
+        return 2
+    engine = get_engine()
+    prompts = load_prompts(workspace.prompts_dir if workspace else None)
+    name = args.teacher or default_teacher()
+    teacher = make_teacher(name, engine=engine, model=args.model, seed=args.seed)
+    try:
+        extractor = Extractor(teacher, engine, prompts, Settings(seed=args.seed, all_tones=args.all_tones))
+        with err.status(f"extracting {len(library.benchmarks)} benchmarks with the {name} teacher"):
+            summary = run_extraction(extractor, library.benchmarks,
+                                     concurrency=args.concurrency or (4 if name == "gemini" else 1))
+    finally:
+        teacher.close()
+    failed = [r for r in summary.results if r.status == "failed"]
+    for result in failed:
+        err.print(f"[red]extraction failed[/] {result.benchmark_id}: {result.error}")
+    with err.status("building samples"):
+        report = build_samples(library.benchmarks, prompts, engine.validate_many,
+                               BuildSettings(seed=args.seed, repair_rate=args.repair_rate),
+                               SampleCache(Path(data_dir) / "cache" / "samples"))
+    samples = [s for items in report.samples.values() for s in items]
+    decisions = None
+    if args.only != "valid":
+        from asp_ft_tui.store import CurationStore
+
+        with CurationStore.for_workspace(workspace, readonly=True) as store:
+            decisions = store.decisions()
+    settings = ExportSettings(seed=args.seed, valid_fraction=args.valid_fraction, test_fraction=args.test_fraction,
+                              only=args.only, budget_chars=args.budget_chars)
+    try:
+        result = export_dataset(samples, library.benchmarks, Path(data_dir), engine.validate_many, settings, decisions)
+    except ExportError as error:
+        err.print(f"asp-ft: error: {error}")
+        for line in error.problems[:50]:
+            err.print(f"  {line}")
+        return 1
+    row = summary.row()
+    print(f"benchmarks: {row['benchmarks']} (extracted {row['extracted']}, cached {row['cached']}, failed {row['failed']})")
+    print(f"samples built: {len(samples)} ({report.built} benchmarks built, {report.cached} from cache); "
+          f"exported: " + ", ".join(f"{k} {v}" for k, v in result.counts.items() if v or k != "test"))
+    if result.card["duplicates"]:
+        print(f"duplicate benchmarks kept in one group: {result.card['duplicates']}")
+    print(f"export {result.export_id}: {result.path}")
+    print(f"mlx-lm data folder: {Path(data_dir).resolve()} (train.jsonl, valid.jsonl)")
+    return 1 if failed else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m asp_ft_tui.convert", description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    from asp_ft_tui.cli import run_command
+
+    return run_command(lambda: run(parser.parse_args(argv)))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

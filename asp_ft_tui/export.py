@@ -1,0 +1,158 @@
+"""Dataset export in mlx-lm's chat format, versioned.
+
+Each export goes to `<data>/exports/<id>/` (train.jsonl, valid.jsonl, test.jsonl when asked,
+card.json and card.md) and is copied to `<data>/train.jsonl` / `<data>/valid.jsonl` where
+mlx-lm looks; earlier exports are kept. Lines are `{"messages": [...]}` with no timestamps, in a
+stable order, so the same samples and seed give byte-identical files. Every assistant answer is
+validated again with its context first: an invalid one stops the export with the list.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from asp_ft_tui.domain.benchmarks import Benchmark
+from asp_ft_tui.domain.samples import Sample, review_status
+from asp_ft_tui.domain.split import split_benchmarks
+from asp_ft_tui.fsio import atomic_write_text
+
+ONLY = ("valid", "approved", "approved+pending")
+
+
+class ExportError(Exception):
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or []
+
+
+@dataclass(frozen=True)
+class ExportSettings:
+    seed: int = 0
+    valid_fraction: float = 0.2
+    test_fraction: float = 0.0
+    only: str = "valid"
+    """valid: every clingo-valid sample; approved: what reviewers approved (unchanged since);
+    approved+pending: approved plus not yet reviewed."""
+    budget_chars: int = 16_000
+
+
+@dataclass
+class ExportResult:
+    export_id: str
+    path: Path
+    counts: dict[str, int]
+    card: dict = field(default_factory=dict)
+
+
+def select(samples: list[Sample], only: str, decisions: dict | None = None) -> list[Sample]:
+    if only not in ONLY:
+        raise ExportError(f"unknown selection {only!r}; expected one of {', '.join(ONLY)}")
+    valid = [s for s in samples if s.valid]
+    if only == "valid":
+        return valid
+    decisions = decisions or {}
+    wanted = {"approved"} if only == "approved" else {"approved", "pending"}
+    out = []
+    for sample in valid:
+        decision = decisions.get(sample.key)
+        status = review_status(sample, decision)
+        if status in wanted:
+            if decision is not None and decision.edit and status == "approved":
+                sample = Sample(**{**sample.to_dict(), "answer": decision.edit})
+            out.append(sample)
+    return out
+
+
+def _line(sample: Sample) -> str:
+    return json.dumps({"messages": sample.messages()}, ensure_ascii=False)
+
+
+def export_dataset(
+    samples: list[Sample],
+    benchmarks: list[Benchmark],
+    data_dir: Path,
+    validate_many: Callable,
+    settings: ExportSettings | None = None,
+    decisions: dict | None = None,
+) -> ExportResult:
+    settings = settings or ExportSettings()
+    chosen = select(samples, settings.only, decisions)
+    if not chosen:
+        reason = {"valid": "no clingo-valid samples (extract and build first)",
+                  "approved": "no approved samples (review some, or export with pending ones included)",
+                  "approved+pending": "no approved or pending samples"}[settings.only]
+        raise ExportError(f"nothing to export: {reason}")
+    pairs = sorted({(s.answer, s.context) for s in chosen})
+    verdicts = dict(zip(pairs, validate_many(pairs)))
+    invalid = [f"{s.key}: {verdicts[(s.answer, s.context)].error_text.splitlines()[0]}"
+               for s in chosen if not verdicts[(s.answer, s.context)].ok]
+    if invalid:
+        raise ExportError(f"{len(invalid)} answers do not pass clingo; nothing was exported", invalid)
+
+    split = split_benchmarks(benchmarks, settings.seed, settings.valid_fraction, settings.test_fraction)
+    by_split: dict[str, list[Sample]] = {"train": [], "valid": [], "test": []}
+    for sample in sorted(chosen, key=lambda s: s.key):
+        by_split[split.assignment.get(sample.benchmark_id, "train")].append(sample)
+    files = {name: "".join(_line(s) + "\n" for s in items) for name, items in by_split.items()
+             if items or name != "test" or settings.test_fraction > 0}
+    if not by_split["train"]:
+        raise ExportError("nothing to export: every sample fell into the validation split (add benchmarks)")
+    digest = hashlib.sha256("".join(files.values()).encode("utf-8")).hexdigest()[:8]
+    export_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{digest}"
+    target = Path(data_dir) / "exports" / export_id
+    target.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        atomic_write_text(target / f"{name}.jsonl", text)
+    card = _card(export_id, settings, chosen, by_split, split)
+    atomic_write_text(target / "card.json", json.dumps(card, indent=2, ensure_ascii=False) + "\n")
+    atomic_write_text(target / "card.md", _card_markdown(card))
+    for name in files:
+        tmp = Path(data_dir) / f".{name}.jsonl.copy"
+        shutil.copyfile(target / f"{name}.jsonl", tmp)
+        tmp.replace(Path(data_dir) / f"{name}.jsonl")
+    return ExportResult(export_id, target, {k: len(v) for k, v in by_split.items()}, card)
+
+
+def _card(export_id: str, settings: ExportSettings, chosen: list[Sample], by_split: dict, split) -> dict:
+    def count(attr: str, items) -> dict:
+        return dict(sorted(Counter(getattr(s, attr) or "-" for s in items).items()))
+
+    long = []
+    for s in chosen:
+        chars = sum(len(m["content"]) for m in s.messages())
+        if chars > settings.budget_chars:
+            long.append({"key": s.key, "chars": chars, "approx_tokens": chars // 4})
+    return {
+        "id": export_id,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "settings": {"seed": settings.seed, "valid_fraction": settings.valid_fraction,
+                     "test_fraction": settings.test_fraction, "only": settings.only,
+                     "budget_chars": settings.budget_chars},
+        "samples": {name: len(items) for name, items in by_split.items()},
+        "per_task": {name: count("task", items) for name, items in by_split.items()},
+        "per_tone": count("tone", chosen),
+        "per_operator": count("operator", [s for s in chosen if s.task == "repair"]),
+        "benchmarks": split.counts(),
+        "groups": len(split.groups),
+        "duplicates": split.duplicates,
+        "over_budget": long,
+    }
+
+
+def _card_markdown(card: dict) -> str:
+    lines = [f"# Dataset export {card['id']}", "", f"Created {card['created']}; settings {card['settings']}.", "",
+             "| split | samples | benchmarks |", "|---|---|---|"]
+    for name, n in card["samples"].items():
+        lines.append(f"| {name} | {n} | {card['benchmarks'].get(name, 0)} |")
+    lines += ["", f"Per task: {card['per_task']}", "", f"Per tone: {card['per_tone']}", "",
+              f"Per corruption operator: {card['per_operator']}", "",
+              f"Duplicate benchmarks (same description and ASP, kept in one group): {card['duplicates'] or 'none'}", "",
+              f"Samples over {card['settings']['budget_chars']} characters: {len(card['over_budget'])}", ""]
+    return "\n".join(lines)

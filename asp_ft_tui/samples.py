@@ -1,0 +1,228 @@
+"""Building training samples from extracted structures, with a per-benchmark cache on disk.
+
+Per benchmark: a translation sample for the instance, the generator and each hard and soft
+constraint, one per description variant (the picked tone, or all five after "all tones"); repair
+samples from the corruption engine (for each valid snippet, with probability `repair_rate`, one
+pair clingo really rejects) and from the teacher's real repair rounds. Built samples and their
+validity are cached in `data/cache/samples/`, rebuilt only when what they are made of changes.
+Validation runs in two batches over all benchmarks being built, so the clingo pool stays busy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from asp_ft_tui.asp.corrupt import make_pairs
+from asp_ft_tui.domain.benchmarks import Benchmark
+from asp_ft_tui.domain.samples import Sample, sample_key
+from asp_ft_tui.domain.structure import META_FILE, STRUCTURE_FILE, Structure, StructureError
+from asp_ft_tui.extraction import load_cached
+from asp_ft_tui.fsio import atomic_write_text
+from asp_ft_tui.prompts import PromptSet
+
+log = logging.getLogger(__name__)
+CACHE_VERSION = 1
+_NAMES = {"instance": "the instance facts", "generator": "the generator", "hard": "the hard constraint",
+          "soft": "the soft constraint"}
+_DEFAULT_DESCRIPTIONS = {"instance": "Encode the given data as facts.",
+                         "generator": "Generate the candidate solutions with choice rules."}
+
+
+@dataclass(frozen=True)
+class BuildSettings:
+    seed: int = 0
+    repair_rate: float = 0.5
+    tries: int = 3
+
+
+def task_of(slot: str) -> str:
+    return slot.split("/")[0]
+
+
+def translation_user(bench: Benchmark, structure: Structure, slot: str, description: str) -> str:
+    task = task_of(slot)
+    parts = [f"Problem description:\n{bench.description.strip()}"]
+    if task != "instance" and structure.instance_template.strip():
+        parts.append(f"Instance:\n{structure.instance_template.strip()}")
+    if task in ("hard", "soft") and structure.generator.strip():
+        parts.append(f"Generator:\n{structure.generator.strip()}")
+    parts.append(f"Write {_NAMES[task]}: {description.strip()}")
+    return "\n\n".join(parts)
+
+
+def repair_user(broken: str, error: str, context: str) -> str:
+    parts = ["This clingo code does not pass clingo."]
+    if context.strip():
+        parts.append(f"Context (valid, do not repeat it):\n{context.strip()}")
+    parts.append(f"Code:\n{broken}")
+    parts.append(f"clingo says:\n{error}")
+    parts.append("Return the corrected code.")
+    return "\n\n".join(parts)
+
+
+def descriptions_for(structure: Structure, meta: dict | None, slot: str) -> dict[str, str]:
+    """tone -> description; tone None where nothing says which tone it is."""
+    variants = ((meta or {}).get("descriptions") or {}).get(slot) or {}
+    if variants:
+        return {tone: text for tone, text in variants.items() if text}
+    task = task_of(slot)
+    if task in ("hard", "soft"):
+        rules = structure.hard_constraints if task == "hard" else structure.soft_constraints
+        text = rules[int(slot.split("/")[1])].description
+    else:
+        text = _DEFAULT_DESCRIPTIONS.get(task, "")
+    return {"-": text or _DEFAULT_DESCRIPTIONS.get(task, f"Write {_NAMES[task]}.")}
+
+
+def fingerprint(bench: Benchmark, prompts: PromptSet, settings: BuildSettings) -> str | None:
+    """What the samples of a benchmark are made of; None when it has no structure yet."""
+    structure_path = bench.path / STRUCTURE_FILE
+    if not structure_path.is_file():
+        return None
+    h = hashlib.sha256()
+    h.update(structure_path.read_bytes())
+    meta_path = bench.path / META_FILE
+    if meta_path.is_file():
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            h.update(json.dumps([meta.get("descriptions"), meta.get("repairs")], sort_keys=True).encode())
+        except ValueError:
+            pass
+    h.update(bench.description.encode("utf-8"))
+    h.update(json.dumps([prompts.hashes(), CACHE_VERSION, settings.seed, settings.repair_rate, settings.tries]).encode())
+    return h.hexdigest()[:24]
+
+
+class SampleCache:
+    def __init__(self, directory: Path) -> None:
+        self.directory = Path(directory)
+
+    def path_for(self, benchmark_id: str) -> Path:
+        return self.directory / f"{hashlib.sha256(benchmark_id.encode()).hexdigest()[:20]}.json"
+
+    def load(self, benchmark_id: str, print_: str) -> list[Sample] | None:
+        path = self.path_for(benchmark_id)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if data.get("fingerprint") != print_ or data.get("benchmark_id") != benchmark_id:
+            return None
+        return [Sample.from_dict(s) for s in data["samples"]]
+
+    def save(self, benchmark_id: str, print_: str, samples: list[Sample]) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        payload = {"benchmark_id": benchmark_id, "fingerprint": print_, "samples": [s.to_dict() for s in samples]}
+        atomic_write_text(self.path_for(benchmark_id), json.dumps(payload, ensure_ascii=False))
+
+
+@dataclass
+class BuildReport:
+    samples: dict[str, list[Sample]]
+    built: int = 0
+    cached: int = 0
+    missing: list[str] | None = None
+    """Benchmarks without a structure (extract them first)."""
+
+
+def build_samples(
+    benchmarks: list[Benchmark],
+    prompts: PromptSet,
+    validate_many: Callable,
+    settings: BuildSettings | None = None,
+    cache: SampleCache | None = None,
+) -> BuildReport:
+    settings = settings or BuildSettings()
+    report = BuildReport(samples={}, missing=[])
+    todo: list[tuple[Benchmark, str, Structure, dict | None]] = []
+    for bench in benchmarks:
+        print_ = fingerprint(bench, prompts, settings)
+        if print_ is None:
+            report.missing.append(bench.id)
+            continue
+        cached = cache.load(bench.id, print_) if cache else None
+        if cached is not None:
+            report.samples[bench.id] = cached
+            report.cached += 1
+            continue
+        try:
+            structure, meta = load_cached(bench)
+        except StructureError as err:
+            log.warning("%s: %s", bench.id, err)
+            report.missing.append(bench.id)
+            continue
+        todo.append((bench, print_, structure, meta))
+    if not todo:
+        return report
+
+    drafts: list[tuple[int, dict]] = []
+    for n, (bench, _, structure, meta) in enumerate(todo):
+        for slot, code in structure.components():
+            if slot == "objective":
+                continue
+            for tone, text in descriptions_for(structure, meta, slot).items():
+                tone = None if tone == "-" else tone
+                drafts.append((n, dict(
+                    key=sample_key(bench.id, task_of(slot), slot, tone), benchmark_id=bench.id, group=bench.group,
+                    task=task_of(slot), slot=slot, tone=tone, system=prompts.text(f"task_{task_of(slot)}"),
+                    user=translation_user(bench, structure, slot, text), answer=code,
+                    context=structure.context_for(slot))))
+    pairs = sorted({(d["answer"], d["context"]) for _, d in drafts})
+    verdicts = dict(zip(pairs, validate_many(pairs)))
+    built: list[list[Sample]] = [[] for _ in todo]
+    for n, draft in drafts:
+        result = verdicts[(draft["answer"], draft["context"])]
+        built[n].append(Sample(**draft, valid=result.ok, answer_error=result.error_text))
+
+    snippets, owners = [], []
+    for n, (bench, _, structure, meta) in enumerate(todo):
+        seen = set()
+        for slot, code in structure.components():
+            context = structure.context_for(slot)
+            if slot == "objective" or (code, context) in seen or not verdicts.get((code, context), None) or \
+                    not verdicts[(code, context)].ok:
+                continue
+            seen.add((code, context))
+            snippets.append((code, context))
+            owners.append((n, slot))
+    seeds = [int(hashlib.sha256(f"{settings.seed}:{todo[n][0].id}:{slot}".encode()).hexdigest()[:12], 16)
+             for n, slot in owners]
+    for (n, slot), pair in zip(owners, make_pairs(snippets, validate_many, seeds=seeds, rate=settings.repair_rate,
+                                                   tries=settings.tries)):
+        if pair is None:
+            continue
+        bench = todo[n][0]
+        context = todo[n][2].context_for(slot)
+        built[n].append(Sample(
+            key=sample_key(bench.id, "repair", slot, operator=pair.operator, seed=settings.seed),
+            benchmark_id=bench.id, group=bench.group, task="repair", slot=slot, system=prompts.text("task_repair"),
+            user=repair_user(pair.broken, pair.error, context), answer=pair.fixed, context=context,
+            operator=pair.operator, broken=pair.broken, error=pair.error))
+
+    for n, (bench, _, structure, meta) in enumerate(todo):
+        for entry in (meta or {}).get("repairs") or []:
+            slot = entry.get("slot", "")
+            if slot not in dict(structure.components()) or not entry.get("error") or not entry.get("code"):
+                continue
+            final = structure.code_of(slot)
+            context = structure.context_for(slot)
+            result = verdicts.get((final, context))
+            if result is None or not result.ok:
+                continue
+            built[n].append(Sample(
+                key=sample_key(bench.id, "repair", slot, operator="teacher", seed=int(entry.get("round", 0))),
+                benchmark_id=bench.id, group=bench.group, task="repair", slot=slot,
+                system=prompts.text("task_repair"), user=repair_user(entry["code"], entry["error"], context),
+                answer=final, context=context, operator="teacher", broken=entry["code"], error=entry["error"]))
+
+    for n, (bench, print_, _, _) in enumerate(todo):
+        report.samples[bench.id] = built[n]
+        if cache:
+            cache.save(bench.id, print_, built[n])
+        report.built += 1
+    return report
