@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from asp_ft_tui.asp.corrupt import make_pairs
+from asp_ft_tui.asp.corrupt import choose_pairs, plan_candidates
 from asp_ft_tui.domain.benchmarks import Benchmark
 from asp_ft_tui.domain.samples import Sample, sample_key
 from asp_ft_tui.domain.structure import META_FILE, STRUCTURE_FILE, Structure, StructureError
@@ -172,28 +172,33 @@ def build_samples(
                     task=task_of(slot), slot=slot, tone=tone, system=prompts.text(f"task_{task_of(slot)}"),
                     user=translation_user(bench, structure, slot, text), answer=code,
                     context=structure.context_for(slot))))
-    pairs = sorted({(d["answer"], d["context"]) for _, d in drafts})
-    verdicts = dict(zip(pairs, validate_many(pairs)))
-    built: list[list[Sample]] = [[] for _ in todo]
-    for n, draft in drafts:
-        result = verdicts[(draft["answer"], draft["context"])]
-        built[n].append(Sample(**draft, valid=result.ok, answer_error=result.error_text))
-
+    # Every component is a snippet that may be broken on purpose; its candidates are checked in
+    # the same batch as the answers (one round trip to the pool), and used only if it is valid.
     snippets, owners = [], []
     for n, (bench, _, structure, meta) in enumerate(todo):
         seen = set()
         for slot, code in structure.components():
             context = structure.context_for(slot)
-            if slot == "objective" or (code, context) in seen or not verdicts.get((code, context), None) or \
-                    not verdicts[(code, context)].ok:
-                continue
-            seen.add((code, context))
-            snippets.append((code, context))
-            owners.append((n, slot))
+            if slot != "objective" and (code, context) not in seen:
+                seen.add((code, context))
+                snippets.append((code, context))
+                owners.append((n, slot))
     seeds = [int(hashlib.sha256(f"{settings.seed}:{todo[n][0].id}:{slot}".encode()).hexdigest()[:12], 16)
              for n, slot in owners]
-    for (n, slot), pair in zip(owners, make_pairs(snippets, validate_many, seeds=seeds, rate=settings.repair_rate,
-                                                   tries=settings.tries)):
+    candidates = plan_candidates(snippets, seeds, rate=settings.repair_rate, tries=settings.tries)
+    answers = sorted({(d["answer"], d["context"]) for _, d in drafts})
+    checks = answers + [(c.broken, snippets[c.index][1]) for c in candidates]
+    results = validate_many(checks)
+    verdicts = dict(zip(answers, results[: len(answers)]))
+    built: list[list[Sample]] = [[] for _ in todo]
+    for n, draft in drafts:
+        result = verdicts[(draft["answer"], draft["context"])]
+        built[n].append(Sample(**draft, valid=result.ok, answer_error=result.error_text))
+
+    valid_snippet = [verdicts[snippet].ok for snippet in snippets]
+    kept = [(c, r) for c, r in zip(candidates, results[len(answers):]) if valid_snippet[c.index]]
+    pairs = choose_pairs(snippets, [c for c, _ in kept], [r for _, r in kept])
+    for (n, slot), pair in zip(owners, pairs):
         if pair is None:
             continue
         bench = todo[n][0]

@@ -292,6 +292,36 @@ def candidates_for(code: str, rng: random.Random, tries: int = 3, operators: Ite
     return out
 
 
+def plan_candidates(
+    snippets: Sequence[tuple[str, str]],
+    seeds: Sequence[int],
+    *,
+    rate: float = 0.5,
+    tries: int = 3,
+    operators: Iterable[str] | None = None,
+) -> list[Candidate]:
+    """Broken candidates for the snippets picked (each with probability `rate`), to be checked by
+    clingo. Each snippet draws from its own `random.Random(seed)`, so its candidates do not
+    depend on which other snippets share the batch."""
+    out = []
+    for index, ((code, _), seed) in enumerate(zip(snippets, seeds)):
+        rng = random.Random(seed)
+        if rng.random() < rate:
+            out += [Candidate(index, op, broken) for op, broken in candidates_for(code, rng, tries, operators)]
+    return out
+
+
+def choose_pairs(snippets: Sequence[tuple[str, str]], candidates: Sequence[Candidate], results: Sequence) -> list[RepairPair | None]:
+    """The first candidate of each snippet that clingo rejected (for its own reasons: not a
+    resource limit, not a broken context) becomes its repair pair."""
+    pairs: list[RepairPair | None] = [None] * len(snippets)
+    for candidate, result in zip(candidates, results):
+        i = candidate.index
+        if pairs[i] is None and not result.ok and not any(d.kind in ("resource-limit", "context") for d in result.errors):
+            pairs[i] = RepairPair(candidate.operator, candidate.broken, snippets[i][0], result.error_text)
+    return pairs
+
+
 def make_pairs(
     snippets: Sequence[tuple[str, str]],
     validate_many: Callable,
@@ -303,22 +333,10 @@ def make_pairs(
     operators: Iterable[str] | None = None,
 ) -> list[RepairPair | None]:
     """For each valid (code, context), with probability `rate`, one repair pair that clingo
-    really rejects; None where it was not picked or no candidate was rejected.
-
-    Each snippet draws from its own `random.Random(seeds[i])` (default: derived from `seed` and
-    its position), so a snippet's pair does not depend on which other snippets share the batch.
-    All candidates are checked in one `validate_many` batch.
-    """
+    really rejects; None where it was not picked or no candidate was rejected. Deterministic
+    for the seeds (default: derived from `seed` and the position). One `validate_many` batch."""
     if seeds is None:
         seeds = [seed * 1_000_003 + i for i in range(len(snippets))]
-    plans: list[list[tuple[str, str]]] = []
-    for (code, _), own_seed in zip(snippets, seeds):
-        rng = random.Random(own_seed)
-        plans.append(candidates_for(code, rng, tries, operators) if rng.random() < rate else [])
-    flat = [(i, op, broken) for i, plan in enumerate(plans) for op, broken in plan]
-    results = validate_many([(broken, snippets[i][1]) for i, _, broken in flat]) if flat else []
-    pairs: list[RepairPair | None] = [None] * len(snippets)
-    for (i, op, broken), result in zip(flat, results):
-        if pairs[i] is None and not result.ok and not any(d.kind in ("resource-limit", "context") for d in result.errors):
-            pairs[i] = RepairPair(op, broken, snippets[i][0], result.error_text)
-    return pairs
+    candidates = plan_candidates(snippets, seeds, rate=rate, tries=tries, operators=operators)
+    results = validate_many([(c.broken, snippets[c.index][1]) for c in candidates]) if candidates else []
+    return choose_pairs(snippets, candidates, results)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 SEVERITIES = ("error", "warning", "info")
 
@@ -47,9 +47,9 @@ class Diagnostic:
     """The problem is in the context that was prepended, not in the snippet."""
 
     def to_dict(self) -> dict:
-        data = asdict(self)
-        data["notes"] = list(self.notes)
-        return data
+        return {"severity": self.severity, "kind": self.kind, "message": self.message, "line": self.line,
+                "column": self.column, "end_line": self.end_line, "end_column": self.end_column,
+                "notes": list(self.notes), "in_context": self.in_context}
 
     @classmethod
     def from_dict(cls, data: dict) -> "Diagnostic":

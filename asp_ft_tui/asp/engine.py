@@ -11,10 +11,12 @@ watches the worker's memory instead. Whatever happens, the caller gets a result 
 from __future__ import annotations
 
 import atexit
+import hashlib
 import itertools
 import json
 import os
 import queue
+import select
 import subprocess
 import sys
 import threading
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
     from asp_ft_tui.asp.deconstruct import Deconstruction
 
 CHUNK = 32
+CONTEXTS_KEPT = 8192
 
 
 @dataclass(frozen=True)
@@ -96,41 +99,57 @@ class _Worker:
             close_fds=True,
             start_new_session=True,  # Ctrl+C in the terminal is the host's to handle, not the workers'
         )
-        self._lines: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
-        threading.Thread(target=self._read, daemon=True, name=f"clingo-worker-{self.proc.pid}").start()
+        self._buffer = b""
+        self._fd = self.proc.stdout.fileno()  # type: ignore[union-attr]
+        self._contexts: set[str] = set()
 
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self._lines.put(line)
-        self._lines.put(None)
+    def _wire(self, request: dict) -> bytes:
+        """A request as sent: a context this worker already holds goes by its key only (the
+        same instance and generator accompany every constraint of a benchmark)."""
+        context = request.get("context")
+        if context:
+            key = hashlib.blake2b(context.encode("utf-8"), digest_size=12).hexdigest()
+            if len(self._contexts) >= CONTEXTS_KEPT // 2:
+                self._contexts.clear()  # the worker keeps twice as many, so every key we think it has, it has
+            request = {k: v for k, v in request.items() if k != "context"}
+            request["context_key"] = key
+            if key not in self._contexts:
+                self._contexts.add(key)
+                request["context"] = context
+        return json.dumps(request).encode("utf-8") + b"\n"
 
     def send(self, requests: Iterable[dict]) -> None:
-        payload = b"".join(json.dumps(r).encode("utf-8") + b"\n" for r in requests)
+        payload = b"".join(self._wire(r) for r in requests)
         try:
             assert self.proc.stdin is not None
             self.proc.stdin.write(payload)
             self.proc.stdin.flush()
         except (BrokenPipeError, OSError):
-            pass  # the reader sees the end of the stream and receive() reports the death
+            pass  # receive() sees the end of the stream and reports the death
 
     def receive(self, wall_s: float) -> dict | None:
-        """The next response, None when the wall clock ran out; raises _Died."""
+        """The next response, None when the wall clock ran out; raises _Died.
+
+        Reads the pipe in the calling thread (no reader thread, no hand-off per response):
+        one read often brings many responses.
+        """
         deadline = time.monotonic() + wall_s
         step = 0.1 if self.config.memory_guard == "watch" else None
-        while True:
+        while b"\n" not in self._buffer:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return None
-            try:
-                line = self._lines.get(timeout=min(remaining, step) if step else remaining)
-            except queue.Empty:
+            ready, _, _ = select.select([self._fd], [], [], min(remaining, step) if step else remaining)
+            if not ready:
                 if step and self.rss_mb() > self.config.memory_mb:
                     raise _Died("memory")
                 continue
-            if line is None:
+            chunk = os.read(self._fd, 1 << 16)
+            if not chunk:
                 raise _Died(self._death_reason())
-            return json.loads(line)
+            self._buffer += chunk
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        return json.loads(line)
 
     def rss_mb(self) -> float:
         try:
@@ -229,27 +248,40 @@ class Engine:
 
     # -- requests ------------------------------------------------------------------------------
     def _run(self, requests: list[dict], wall_s: float, on_result: Callable[[int, dict], None]) -> None:
-        """Run requests in order on one worker, replacing it when a limit strikes."""
+        """Run requests in order on one worker, replacing it when a limit strikes.
+
+        Requests go out together and answers come back in batches. When the worker times out
+        or dies with several requests outstanding, which one did it is unknown: the outstanding
+        ones are replayed one at a time on a fresh worker, so only the culprit is blamed.
+        """
         worker = self._take()
         try:
-            start = 0
-            while start < len(requests):
-                worker.send(requests[start:])
-                index = start
-                while index < len(requests):
+            index = 0
+            one_at_a_time = False
+            while index < len(requests):
+                batch = requests[index : index + 1] if one_at_a_time else requests[index:]
+                worker.send(batch)
+                end = index + len(batch)
+                while index < end:
                     try:
                         response = worker.receive(wall_s)
+                        failure = None if response is not None else f"wall-clock time ({wall_s:g} s)"
                     except _Died as death:
-                        response = {"diagnostics": [_limit(str(death)).to_dict()], "restart": True}
-                    if response is None:
-                        response = {"diagnostics": [_limit(f"wall-clock time ({wall_s:g} s)").to_dict()],
-                                    "restart": True}
+                        response, failure = None, str(death)
+                    if failure is not None:
+                        worker = self._replace(worker)
+                        if end - index > 1:
+                            one_at_a_time = True
+                            break
+                        response = {"diagnostics": [_limit(failure).to_dict()], "restart": True}
+                        on_result(index, response)
+                        index += 1
+                        break
                     on_result(index, response)
                     index += 1
                     if response.get("restart"):
                         worker = self._replace(worker)
                         break
-                start = index
         finally:
             self._give(worker)
 

@@ -14,33 +14,19 @@ from asp_ft_tui.asp.diagnostics import Diagnostic
 _FORBIDDEN = re.compile(r"#\s*(include|script)\b")
 
 
+_COMMENT_OR_STRING = re.compile(r'%\*.*?(?:\*%|\Z)|%[^\n]*|"(?P<inner>(?:\\.|[^"\\\n])*)(?P<close>"?)', re.DOTALL)
+_NOT_NEWLINE = re.compile(r"[^\n]")
+
+
+def _blank(match: re.Match) -> str:
+    if match.group("inner") is not None:
+        return '"' + _NOT_NEWLINE.sub(" ", match.group("inner")) + match.group("close")
+    return _NOT_NEWLINE.sub(" ", match.group(0))
+
+
 def code_only(text: str) -> str:
     """`text` with comments and string contents replaced by spaces (same length, newlines kept)."""
-    out = list(text)
-    i, n = 0, len(text)
-    while i < n:
-        c = text[i]
-        if c == "%":
-            if text.startswith("%*", i):
-                end = text.find("*%", i + 2)
-                end = n if end < 0 else end + 2
-            else:
-                end = text.find("\n", i)
-                end = n if end < 0 else end
-            for j in range(i, end):
-                if out[j] != "\n":
-                    out[j] = " "
-            i = end
-        elif c == '"':
-            j = i + 1
-            while j < n and text[j] != '"' and text[j] != "\n":
-                j += 2 if text[j] == "\\" else 1
-            for k in range(i + 1, min(j, n)):
-                out[k] = " "
-            i = j + 1
-        else:
-            i += 1
-    return "".join(out)
+    return _COMMENT_OR_STRING.sub(_blank, text)
 
 
 def forbidden_directives(text: str, *, in_context: bool = False) -> list[Diagnostic]:

@@ -9,8 +9,11 @@ report, or a SIGXCPU that ends it; the parent's wall clock covers everything els
 from __future__ import annotations
 
 import json
+import os
 import resource
 import sys
+import time
+from collections import OrderedDict
 
 
 def _limit_memory(megabytes: int) -> None:
@@ -35,12 +38,34 @@ def _resource_limit(what: str) -> dict:
     return {"severity": "error", "kind": "resource-limit", "message": f"resource limit: {what}", "notes": []}
 
 
+CONTEXTS_KEPT = 8192
+FLUSH_S = 0.02
+_contexts: "OrderedDict[str, str]" = OrderedDict()
+
+
+def _context_of(request: dict) -> str | None:
+    """The context text: sent in full the first time, by key after that (see engine._wire)."""
+    key = request.get("context_key")
+    if key is None:
+        return request.get("context", "")
+    if "context" in request:
+        _contexts[key] = request["context"]
+        _contexts.move_to_end(key)
+        while len(_contexts) > CONTEXTS_KEPT:
+            _contexts.popitem(last=False)
+    return _contexts.get(key)
+
+
 def handle(request: dict) -> dict:
     from asp_ft_tui.asp import checker
 
     op = request.get("op")
     if op == "validate":
-        diagnostics = checker.check(request["snippet"], request.get("context", ""))
+        context = _context_of(request)
+        if context is None:
+            return {"diagnostics": [{"severity": "error", "kind": "worker", "notes": [],
+                                     "message": "internal error: the worker lost a context; check again"}]}
+        diagnostics = checker.check(request["snippet"], context)
         return {"diagnostics": [d.to_dict() for d in diagnostics]}
     if op == "solve":
         return checker.solve(request["program"], request.get("models", 1), request.get("time_limit", 5.0))
@@ -71,8 +96,28 @@ def main() -> int:
     cpu_s = float(config.get("cpu_s", 0))
     import asp_ft_tui.asp.checker  # noqa: F401  (warm: import clingo before the first request)
 
-    out = sys.stdout.buffer
-    for line in sys.stdin.buffer:
+    out = sys.stdout.fileno()
+    pending = b""
+    answers: list[bytes] = []
+    oldest = 0.0
+
+    def flush() -> None:
+        data = b"".join(answers)
+        answers.clear()
+        while data:
+            data = data[os.write(out, data):]
+
+    # Answers to a batch of requests go out together (one wake-up of the parent instead of one per
+    # answer), but never sit longer than FLUSH_S: the parent's wall clock runs per answer.
+    while True:
+        if b"\n" not in pending:
+            flush()
+            chunk = os.read(0, 1 << 16)
+            if not chunk:
+                return 0
+            pending += chunk
+            continue
+        line, pending = pending.split(b"\n", 1)
         if not line.strip():
             continue
         request = json.loads(line)
@@ -94,10 +139,14 @@ def main() -> int:
             restart = True
         response["id"] = request.get("id")
         response["restart"] = restart
-        out.write(json.dumps(response).encode("utf-8") + b"\n")
-        out.flush()
+        if not answers:
+            oldest = time.monotonic()
+        answers.append(json.dumps(response).encode("utf-8") + b"\n")
         if restart:
+            flush()
             return 0
+        if b"\n" not in pending or time.monotonic() - oldest > FLUSH_S:
+            flush()
     return 0
 
 
