@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     for result in failed:
         err.print(f"[red]extraction failed[/] {result.benchmark_id}: {result.error}")
     with err.status("building samples"):
-        report = build_samples(library.benchmarks, prompts, engine.validate_many,
+        report = build_samples(library.benchmarks, prompts, engine,
                                BuildSettings(seed=args.seed, repair_rate=args.repair_rate),
                                SampleCache(Path(data_dir) / "cache" / "samples"))
     samples = [s for items in report.samples.values() for s in items]

@@ -102,6 +102,7 @@ def export_dataset(
         by_split[split.assignment.get(sample.benchmark_id, "train")].append(sample)
     files = {name: "".join(_line(s) + "\n" for s in items) for name, items in by_split.items()
              if items or name != "test" or settings.test_fraction > 0}
+
     if not by_split["train"]:
         raise ExportError("nothing to export: every sample fell into the validation split (add benchmarks)")
     digest = hashlib.sha256("".join(files.values()).encode("utf-8")).hexdigest()[:8]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from string import Template
 
@@ -53,8 +54,12 @@ class PromptSet:
     def tone_definition(self, tone: str) -> str:
         return self.text(f"tone_{tone.lower()}")
 
-    def hashes(self) -> dict[str, str]:
+    @cached_property
+    def _hashes(self) -> dict[str, str]:
         return {name: hashlib.sha256(text.encode("utf-8")).hexdigest()[:16] for name, text in sorted(self.texts.items())}
+
+    def hashes(self) -> dict[str, str]:
+        return dict(self._hashes)
 
 
 def load_prompts(override_dir: Path | None = None) -> PromptSet:

@@ -15,13 +15,11 @@ import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Protocol, Sequence
 
-from asp_ft_tui.asp.corrupt import choose_pairs, plan_candidates
 from asp_ft_tui.domain.benchmarks import Benchmark
 from asp_ft_tui.domain.samples import Sample, sample_key
 from asp_ft_tui.domain.structure import META_FILE, STRUCTURE_FILE, Structure, StructureError
-from asp_ft_tui.extraction import load_cached
 from asp_ft_tui.fsio import atomic_write_text
 from asp_ft_tui.prompts import PromptSet
 
@@ -79,23 +77,47 @@ def descriptions_for(structure: Structure, meta: dict | None, slot: str) -> dict
     return {"-": text or _DEFAULT_DESCRIPTIONS.get(task, f"Write {_NAMES[task]}.")}
 
 
-def fingerprint(bench: Benchmark, prompts: PromptSet, settings: BuildSettings) -> str | None:
-    """What the samples of a benchmark are made of; None when it has no structure yet."""
-    structure_path = bench.path / STRUCTURE_FILE
-    if not structure_path.is_file():
+def _read_sources(bench: Benchmark) -> tuple[bytes, bytes] | None:
+    """The bytes of structure.json and of its sidecar (empty when absent); None without a structure."""
+    try:
+        structure = (bench.path / STRUCTURE_FILE).read_bytes()
+    except OSError:
         return None
-    h = hashlib.sha256()
-    h.update(structure_path.read_bytes())
-    meta_path = bench.path / META_FILE
-    if meta_path.is_file():
+    try:
+        meta = (bench.path / META_FILE).read_bytes()
+    except OSError:
+        meta = b""
+    return structure, meta
+
+
+def fingerprint(bench: Benchmark, prompts: PromptSet, settings: BuildSettings,
+                sources: tuple[bytes, bytes] | None = None) -> str | None:
+    """What the samples of a benchmark are made of; None when it has no structure yet."""
+    sources = sources or _read_sources(bench)
+    if sources is None:
+        return None
+    h = hashlib.sha256(sources[0])
+    if sources[1]:
         try:
-            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            meta = json.loads(sources[1])
             h.update(json.dumps([meta.get("descriptions"), meta.get("repairs")], sort_keys=True).encode())
         except ValueError:
             pass
     h.update(bench.description.encode("utf-8"))
     h.update(json.dumps([prompts.hashes(), CACHE_VERSION, settings.seed, settings.repair_rate, settings.tries]).encode())
     return h.hexdigest()[:24]
+
+
+def _parse_sources(sources: tuple[bytes, bytes]) -> tuple[Structure, dict | None]:
+    try:
+        structure = Structure.from_dict(json.loads(sources[0]))
+    except ValueError as err:
+        raise StructureError(f"cannot read {STRUCTURE_FILE}: {err}") from None
+    try:
+        meta = json.loads(sources[1]) if sources[1] else None
+    except ValueError:
+        meta = None
+    return structure, meta
 
 
 class SampleCache:
@@ -130,10 +152,19 @@ class BuildReport:
     """Benchmarks without a structure (extract them first)."""
 
 
+class Checker(Protocol):
+    """What building needs of the clingo engine (`Engine` is one)."""
+
+    def validate_many(self, items: Sequence[tuple[str, str]]) -> list: ...
+
+    def make_pairs(self, snippets: Sequence[tuple[str, str]], seeds: Sequence[int], *, rate: float,
+                   tries: int) -> list: ...
+
+
 def build_samples(
     benchmarks: list[Benchmark],
     prompts: PromptSet,
-    validate_many: Callable,
+    checker: Checker,
     settings: BuildSettings | None = None,
     cache: SampleCache | None = None,
 ) -> BuildReport:
@@ -141,8 +172,9 @@ def build_samples(
     report = BuildReport(samples={}, missing=[])
     todo: list[tuple[Benchmark, str, Structure, dict | None]] = []
     for bench in benchmarks:
-        print_ = fingerprint(bench, prompts, settings)
-        if print_ is None:
+        sources = _read_sources(bench)
+        print_ = fingerprint(bench, prompts, settings, sources) if sources else None
+        if sources is None or print_ is None:
             report.missing.append(bench.id)
             continue
         cached = cache.load(bench.id, print_) if cache else None
@@ -151,7 +183,7 @@ def build_samples(
             report.cached += 1
             continue
         try:
-            structure, meta = load_cached(bench)
+            structure, meta = _parse_sources(sources)
         except StructureError as err:
             log.warning("%s: %s", bench.id, err)
             report.missing.append(bench.id)
@@ -172,32 +204,27 @@ def build_samples(
                     task=task_of(slot), slot=slot, tone=tone, system=prompts.text(f"task_{task_of(slot)}"),
                     user=translation_user(bench, structure, slot, text), answer=code,
                     context=structure.context_for(slot))))
-    # Every component is a snippet that may be broken on purpose; its candidates are checked in
-    # the same batch as the answers (one round trip to the pool), and used only if it is valid.
-    snippets, owners = [], []
-    for n, (bench, _, structure, meta) in enumerate(todo):
-        seen = set()
-        for slot, code in structure.components():
-            context = structure.context_for(slot)
-            if slot != "objective" and (code, context) not in seen:
-                seen.add((code, context))
-                snippets.append((code, context))
-                owners.append((n, slot))
-    seeds = [int(hashlib.sha256(f"{settings.seed}:{todo[n][0].id}:{slot}".encode()).hexdigest()[:12], 16)
-             for n, slot in owners]
-    candidates = plan_candidates(snippets, seeds, rate=settings.repair_rate, tries=settings.tries)
     answers = sorted({(d["answer"], d["context"]) for _, d in drafts})
-    checks = answers + [(c.broken, snippets[c.index][1]) for c in candidates]
-    results = validate_many(checks)
-    verdicts = dict(zip(answers, results[: len(answers)]))
+    verdicts = dict(zip(answers, checker.validate_many(answers)))
     built: list[list[Sample]] = [[] for _ in todo]
     for n, draft in drafts:
         result = verdicts[(draft["answer"], draft["context"])]
         built[n].append(Sample(**draft, valid=result.ok, answer_error=result.error_text))
 
-    valid_snippet = [verdicts[snippet].ok for snippet in snippets]
-    kept = [(c, r) for c, r in zip(candidates, results[len(answers):]) if valid_snippet[c.index]]
-    pairs = choose_pairs(snippets, [c for c, _ in kept], [r for _, r in kept])
+    # Every valid component may be broken on purpose, each with its own seed, so its pair does
+    # not depend on which other benchmarks are built alongside.
+    snippets, owners = [], []
+    for n, (bench, _, structure, meta) in enumerate(todo):
+        seen = set()
+        for slot, code in structure.components():
+            context = structure.context_for(slot)
+            if slot != "objective" and (code, context) not in seen and verdicts[(code, context)].ok:
+                seen.add((code, context))
+                snippets.append((code, context))
+                owners.append((n, slot))
+    seeds = [int(hashlib.sha256(f"{settings.seed}:{todo[n][0].id}:{slot}".encode()).hexdigest()[:12], 16)
+             for n, slot in owners]
+    pairs = checker.make_pairs(snippets, seeds, rate=settings.repair_rate, tries=settings.tries)
     for (n, slot), pair in zip(owners, pairs):
         if pair is None:
             continue

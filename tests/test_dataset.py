@@ -37,7 +37,7 @@ def extract(engine, benchmarks, **settings):
 
 
 def build(engine, workspace, benchmarks, **settings):
-    return build_samples(benchmarks, load_prompts(), engine.validate_many, BuildSettings(**settings),
+    return build_samples(benchmarks, load_prompts(), engine, BuildSettings(**settings),
                          SampleCache(workspace.cache_dir / "samples"))
 
 

@@ -214,3 +214,61 @@ def test_engine_is_safe_from_many_threads(engine):
     for t in threads:
         t.join()
     assert outcomes == [True] * 16
+
+
+def test_a_batch_whose_answers_overflow_the_pipe_does_not_deadlock():
+    # Each answer carries 100 diagnostics; 32 of them are far more than a pipe holds, while the
+    # requests (distinct 8 KB contexts) are too: neither side may block writing.
+    bad = "\n".join(f"p{i} :- q{i}, !r{i}." for i in range(150))
+    items = [(bad, "f(1).\n" + "% padding\n" * 800 + f"% {i}\n") for i in range(32)]
+    with Engine(EngineConfig(workers=1, wall_s=20)) as engine:
+        done = []
+        worker = threading.Thread(target=lambda: done.append(engine.validate_many(items)), daemon=True)
+        worker.start()
+        worker.join(30)
+        assert done, "validate_many deadlocked"
+        assert all(not r.ok and len(r.errors) >= 20 for r in done[0])
+
+
+def test_an_interrupted_batch_leaves_no_answers_for_the_next_caller():
+    with Engine(EngineConfig(workers=1)) as engine:
+        def stop(done, total):
+            raise KeyboardInterrupt
+
+        with pytest.raises(KeyboardInterrupt):
+            engine.validate_many(["a :- b"] * 5, progress=stop)
+        assert all(engine.validate("a.").ok for _ in range(4))
+
+
+def test_closing_wakes_callers_waiting_for_a_worker():
+    engine = Engine(EngineConfig(workers=1, cpu_s=60, wall_s=60))
+    busy = threading.Thread(target=lambda: engine.validate("p(X) :- X = 1..300000000, X \\ 7 = 8."), daemon=True)
+    busy.start()
+    time.sleep(0.5)
+    outcome = []
+
+    def waiter():
+        try:
+            engine.validate("a.")
+            outcome.append("answered")
+        except RuntimeError as err:
+            outcome.append(str(err))
+
+    second = threading.Thread(target=waiter, daemon=True)
+    second.start()
+    time.sleep(0.3)
+    engine.close()
+    second.join(5)
+    assert outcome and outcome[0] in ("answered", "the clingo engine is closed")
+
+
+def test_a_worker_that_fails_to_start_frees_its_slot(monkeypatch):
+    import asp_ft_tui.asp.engine as engine_module
+
+    with Engine(EngineConfig(workers=1)) as engine:
+        real = engine_module._Worker
+        monkeypatch.setattr(engine_module, "_Worker", lambda config: (_ for _ in ()).throw(OSError("no fork")))
+        with pytest.raises(OSError):
+            engine.validate("a.")
+        monkeypatch.setattr(engine_module, "_Worker", real)
+        assert engine.validate("a.").ok

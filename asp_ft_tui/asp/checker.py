@@ -13,6 +13,7 @@ import os
 import sys
 import tempfile
 import time
+from collections import OrderedDict
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -48,10 +49,7 @@ def _stderr_to_file() -> Iterator[list[bytes]]:
             captured.append(tmp.read())
 
 
-def _control(arguments: list[str], sink: list[bytes], ascii_only: bool) -> clingo.Control:
-    if not ascii_only:
-        return clingo.Control(arguments, message_limit=MESSAGE_LIMIT)
-
+def _logger(sink: list[bytes]):
     def logger(_code: clingo.MessageCode, message: str) -> None:
         # An exception escaping a clingo logger kills the process: never let one out.
         try:
@@ -59,39 +57,94 @@ def _control(arguments: list[str], sink: list[bytes], ascii_only: bool) -> cling
         except BaseException:
             pass
 
-    return clingo.Control(arguments, logger=logger, message_limit=MESSAGE_LIMIT)
+    return logger
+
+
+def _collecting(text: str, work) -> list[bytes]:
+    """Run `work(logger)` with clingo's messages collected: through a Python logger for ASCII
+    text, through a captured stderr otherwise (see the module docstring)."""
+    raw: list[bytes] = []
+    if text.isascii():
+        work(_logger(raw))
+    else:
+        with _stderr_to_file() as captured:
+            work(None)
+        raw.extend(captured)
+    return raw
 
 
 def _ground(program: str, arguments: list[str]) -> tuple[clingo.Control | None, list[bytes], str | None]:
     """(control, raw messages, exception text); control is None when it failed."""
-    ascii_only = program.isascii()
-    raw: list[bytes] = []
     failure = None
     ctl = None
 
-    def run() -> None:
+    def run(logger) -> None:
         nonlocal ctl, failure
         try:
-            ctl = _control(arguments, raw, ascii_only)
+            ctl = clingo.Control(arguments, logger=logger, message_limit=MESSAGE_LIMIT)
             ctl.add("base", [], program)
             ctl.ground([("base", [])])
         except RuntimeError as err:
             failure = str(err)
             ctl = None
 
-    if ascii_only:
-        run()
-    else:
-        with _stderr_to_file() as captured:
-            run()
-        raw.extend(captured)
+    raw = _collecting(program, run)
     return ctl, raw, failure
 
 
-def check(snippet: str, context: str = "") -> list[Diagnostic]:
+def _parse_only(text: str) -> tuple[bool, list[bytes]]:
+    """Does `text` parse, and clingo's messages if not: the same parser `Control.add` uses,
+    without creating a Control."""
+    from clingo import ast
+
+    parsed = True
+
+    def run(logger) -> None:
+        nonlocal parsed
+        try:
+            ast.parse_string(text, _ignore, logger=logger, message_limit=MESSAGE_LIMIT)
+        except RuntimeError:
+            parsed = False
+
+    raw = _collecting(text, run)
+    return parsed, raw
+
+
+def _ignore(_statement) -> None:
+    pass
+
+
+_context_parses: "OrderedDict[str, bool]" = OrderedDict()
+CONTEXTS_REMEMBERED = 4096
+
+
+def _context_ok(context: str) -> bool:
+    known = _context_parses.get(context)
+    if known is None:
+        known = _parse_only(context)[0]
+        _context_parses[context] = known
+        while len(_context_parses) > CONTEXTS_REMEMBERED:
+            _context_parses.popitem(last=False)
+    return known
+
+
+def check(snippet: str, context: str = "", *, parse_first: bool = False) -> list[Diagnostic]:
+    """clingo's diagnostics for `snippet` checked after `context`, located in the snippet.
+
+    With `parse_first`, a snippet is parsed on its own before any Control is made: when the
+    context parses (remembered per context) and the snippet does not, clingo's parse errors for
+    the snippet alone are exactly those it gives for context + snippet, since the parser meets
+    the snippet between two statements either way. Most broken code never reaches grounding.
+    """
     forbidden = forbidden_directives(context, in_context=True) + forbidden_directives(snippet)
     if forbidden:
         return forbidden
+    if parse_first and (not context or _context_ok(context)):
+        parsed, raw = _parse_only(snippet)
+        if not parsed:
+            diagnostics = parse_messages(raw, snippet.encode("utf-8"), 0)
+            if any(d.severity == "error" for d in diagnostics):
+                return diagnostics
     program, offset = join_context(context, snippet)
     _, raw, failure = _ground(program, [])
     diagnostics = parse_messages(raw, program.encode("utf-8"), offset)

@@ -317,9 +317,29 @@ def choose_pairs(snippets: Sequence[tuple[str, str]], candidates: Sequence[Candi
     pairs: list[RepairPair | None] = [None] * len(snippets)
     for candidate, result in zip(candidates, results):
         i = candidate.index
-        if pairs[i] is None and not result.ok and not any(d.kind in ("resource-limit", "context") for d in result.errors):
+        if pairs[i] is None and rejected(result):
             pairs[i] = RepairPair(candidate.operator, candidate.broken, snippets[i][0], result.error_text)
     return pairs
+
+
+def rejected(result) -> bool:
+    """clingo rejects it for its own reasons (not a resource limit, not a broken context)."""
+    return not result.ok and not any(d.kind in ("resource-limit", "context") for d in result.errors)
+
+
+def first_rejected(code: str, context: str, seed: int, check: Callable, *, rate: float = 0.5, tries: int = 3,
+                   operators: Iterable[str] | None = None) -> RepairPair | None:
+    """One snippet's repair pair, checking its candidates one by one and stopping at the first
+    that clingo rejects (what a worker does for `Engine.make_pairs`). `check(code, context)`
+    returns a ValidationResult. Same seed, same pair as `make_pairs`."""
+    rng = random.Random(seed)
+    if rng.random() >= rate:
+        return None
+    for operator, broken in candidates_for(code, rng, tries, operators):
+        result = check(broken, context)
+        if rejected(result):
+            return RepairPair(operator, broken, code, result.error_text)
+    return None
 
 
 def make_pairs(

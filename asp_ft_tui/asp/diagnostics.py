@@ -23,7 +23,7 @@ _WARNING_KINDS = {
     "global variable in tuple of aggregate element": "global-variable",
 }
 _HEADER = re.compile(
-    r"^<block>:(?P<line>\d+):(?P<col>\d+)(?:-(?:(?P<end_line>\d+):)?(?P<end_col>\d+))?: "
+    r"^<(?:block|string)>:(?P<line>\d+):(?P<col>\d+)(?:-(?:(?P<end_line>\d+):)?(?P<end_col>\d+))?: "
     r"(?P<severity>error|warning|info|note): (?P<message>.*)$"
 )
 

@@ -28,9 +28,10 @@ from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 from asp_ft_tui.asp.diagnostics import Diagnostic, canonical_error_text
 
 if TYPE_CHECKING:
+    from asp_ft_tui.asp.corrupt import RepairPair
     from asp_ft_tui.asp.deconstruct import Deconstruction
 
-CHUNK = 32
+MIN_CHUNK, MAX_CHUNK = 16, 256
 CONTEXTS_KEPT = 8192
 
 
@@ -101,6 +102,9 @@ class _Worker:
         )
         self._buffer = b""
         self._fd = self.proc.stdout.fileno()  # type: ignore[union-attr]
+        self._in = self.proc.stdin.fileno()  # type: ignore[union-attr]
+        os.set_blocking(self._in, False)
+        self._outgoing = bytearray()
         self._contexts: set[str] = set()
 
     def _wire(self, request: dict) -> bytes:
@@ -119,19 +123,29 @@ class _Worker:
         return json.dumps(request).encode("utf-8") + b"\n"
 
     def send(self, requests: Iterable[dict]) -> None:
-        payload = b"".join(self._wire(r) for r in requests)
+        """Queue requests; they are written as the pipe takes them, never blocking, while
+        answers are read (a worker whose answers filled its pipe would otherwise wait for us
+        while we wait to write to it)."""
+        self._outgoing += b"".join(self._wire(r) for r in requests)
+        self._write_some()
+
+    def _write_some(self) -> None:
+        if not self._outgoing:
+            return
         try:
-            assert self.proc.stdin is not None
-            self.proc.stdin.write(payload)
-            self.proc.stdin.flush()
-        except (BrokenPipeError, OSError):
-            pass  # receive() sees the end of the stream and reports the death
+            written = os.write(self._in, self._outgoing)
+        except BlockingIOError:
+            return
+        except OSError:
+            self._outgoing.clear()  # the worker is gone; receive() reports how
+            return
+        del self._outgoing[:written]
 
     def receive(self, wall_s: float) -> dict | None:
         """The next response, None when the wall clock ran out; raises _Died.
 
         Reads the pipe in the calling thread (no reader thread, no hand-off per response):
-        one read often brings many responses.
+        one read often brings many responses. Pending requests are written meanwhile.
         """
         deadline = time.monotonic() + wall_s
         step = 0.1 if self.config.memory_guard == "watch" else None
@@ -139,9 +153,12 @@ class _Worker:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return None
-            ready, _, _ = select.select([self._fd], [], [], min(remaining, step) if step else remaining)
-            if not ready:
-                if step and self.rss_mb() > self.config.memory_mb:
+            writers = [self._in] if self._outgoing else []
+            readable, writable, _ = select.select([self._fd], writers, [], min(remaining, step) if step else remaining)
+            if writable:
+                self._write_some()
+            if not readable:
+                if not writable and step and self.rss_mb() > self.config.memory_mb:
                     raise _Died("memory")
                 continue
             chunk = os.read(self._fd, 1 << 16)
@@ -200,34 +217,52 @@ class Engine:
 
     # -- workers -------------------------------------------------------------------------------
     def _take(self) -> _Worker:
-        with self._lock:
-            if self._closed:
-                raise RuntimeError("the clingo engine is closed")
+        while True:
+            with self._lock:
+                if self._closed:
+                    raise RuntimeError("the clingo engine is closed")
+                try:
+                    return self._idle.get_nowait()
+                except queue.Empty:
+                    pass
+                start = self._started < self.config.workers
+                if start:
+                    self._started += 1
+            if start:
+                return self._start()
             try:
-                return self._idle.get_nowait()
+                return self._idle.get(timeout=0.25)  # wake up now and then to notice close()
             except queue.Empty:
-                pass
-            if self._started < self.config.workers:
-                self._started += 1
-                worker = _Worker(self.config)
-                self._live.add(worker)
-                return worker
-        return self._idle.get()
+                continue
+
+    def _start(self) -> _Worker:
+        """A new worker in a slot already counted in `_started`; the slot is freed on failure."""
+        try:
+            worker = _Worker(self.config)
+        except BaseException:
+            with self._lock:
+                self._started -= 1
+            raise
+        with self._lock:
+            self._live.add(worker)
+        return worker
 
     def _give(self, worker: _Worker) -> None:
-        if self._closed:
+        if self._closed or worker.proc.poll() is not None:
             worker.kill()
-        else:
-            self._idle.put(worker)
+            with self._lock:
+                if worker in self._live:
+                    self._live.discard(worker)
+                    self._started -= 1
+            return
+        self._idle.put(worker)
 
     def _replace(self, worker: _Worker) -> _Worker:
         worker.kill()
         self.replacements += 1
-        fresh = _Worker(self.config)
         with self._lock:
             self._live.discard(worker)
-            self._live.add(fresh)
-        return fresh
+        return self._start()
 
     def worker_pids(self) -> list[int]:
         """Process ids of the live workers (for memory accounting and tests)."""
@@ -241,10 +276,10 @@ class Engine:
             worker.send([{"op": "ping", "id": 0}])
         for worker in workers:
             try:
-                worker.receive(30)
+                answered = worker.receive(30) is not None
             except _Died:
-                worker = self._replace(worker)
-            self._give(worker)
+                answered = False
+            self._give(worker if answered else self._replace(worker))
 
     # -- requests ------------------------------------------------------------------------------
     def _run(self, requests: list[dict], wall_s: float, on_result: Callable[[int, dict], None]) -> None:
@@ -255,8 +290,8 @@ class Engine:
         ones are replayed one at a time on a fresh worker, so only the culprit is blamed.
         """
         worker = self._take()
+        index = 0
         try:
-            index = 0
             one_at_a_time = False
             while index < len(requests):
                 batch = requests[index : index + 1] if one_at_a_time else requests[index:]
@@ -268,6 +303,8 @@ class Engine:
                         failure = None if response is not None else f"wall-clock time ({wall_s:g} s)"
                     except _Died as death:
                         response, failure = None, str(death)
+                    if response is not None and response.get("id") != requests[index].get("id"):
+                        response, failure = None, "the worker answered out of turn"
                     if failure is not None:
                         worker = self._replace(worker)
                         if end - index > 1:
@@ -283,6 +320,10 @@ class Engine:
                         worker = self._replace(worker)
                         break
         finally:
+            if index < len(requests):
+                # Interrupted (an exception in a callback, Ctrl+C): answers may still be on their
+                # way, and the next caller must not read them as its own. A dead worker frees its slot.
+                worker.kill()
             self._give(worker)
 
     def validate(self, snippet: str, context: str = "") -> ValidationResult:
@@ -303,23 +344,49 @@ class Engine:
         results: list[ValidationResult | None] = [None] * len(requests)
         done = itertools.count(1)
 
-        def chunk_runner(offset: int) -> None:
-            def store(index: int, response: dict) -> None:
-                diagnostics = [Diagnostic.from_dict(d) for d in response.get("diagnostics", [])]
-                results[offset + index] = ValidationResult.from_diagnostics(diagnostics)
-                if progress:
-                    progress(next(done), len(requests))
+        def store(index: int, response: dict) -> None:
+            diagnostics = [Diagnostic.from_dict(d) for d in response.get("diagnostics", [])]
+            results[index] = ValidationResult.from_diagnostics(diagnostics)
+            if progress:
+                progress(next(done), len(requests))
 
-            self._run(requests[offset : offset + CHUNK], self.config.wall_s, store)
+        self._in_chunks(requests, store)
+        return [r for r in results if r is not None]
 
-        offsets = range(0, len(requests), CHUNK)
+    def _in_chunks(self, requests: list[dict], store: Callable[[int, dict], None]) -> None:
+        """Spread requests over the workers in chunks; `store(index, response)` for each."""
+        # About four chunks per worker: few round trips, and still a balanced finish.
+        chunk = max(MIN_CHUNK, min(MAX_CHUNK, len(requests) // (4 * self.config.workers) or 1))
+        offsets = range(0, len(requests), chunk)
+
+        def run_chunk(offset: int) -> None:
+            self._run(requests[offset : offset + chunk], self.config.wall_s, lambda i, r: store(offset + i, r))
+
         if len(offsets) <= 1:
             for offset in offsets:
-                chunk_runner(offset)
+                run_chunk(offset)
         else:
             with ThreadPoolExecutor(max_workers=self.config.workers, thread_name_prefix="clingo-batch") as pool:
-                list(pool.map(chunk_runner, offsets))
-        return [r for r in results if r is not None]
+                list(pool.map(run_chunk, offsets))
+
+    def make_pairs(self, snippets: Sequence[tuple[str, str]], seeds: Sequence[int], *, rate: float = 0.5,
+                   tries: int = 3) -> list["RepairPair | None"]:
+        """Repair pairs for valid (code, context) snippets, made inside the workers: each breaks
+        its snippet with its own seed and checks candidates until clingo rejects one
+        (`corrupt.first_rejected`). Results in input order."""
+        from asp_ft_tui.asp.corrupt import RepairPair
+
+        requests = [{"op": "corrupt", "id": next(self._ids), "code": code, "context": context, "seed": seed,
+                     "rate": rate, "tries": tries} for (code, context), seed in zip(snippets, seeds)]
+        pairs: list[RepairPair | None] = [None] * len(requests)
+
+        def store(index: int, response: dict) -> None:
+            found = response.get("pair")
+            if found:
+                pairs[index] = RepairPair(found["operator"], found["broken"], snippets[index][0], found["error"])
+
+        self._in_chunks(requests, store)
+        return pairs
 
     def solve(self, program: str, models: int = 1, time_limit: float = 5.0) -> SolveResult:
         """Solve a whole program within `time_limit` seconds (grounding included, by the wall clock)."""

@@ -8,6 +8,7 @@ code. Comments and strings are blanked first so that `% never #include here` is 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from asp_ft_tui.asp.diagnostics import Diagnostic
 
@@ -24,6 +25,7 @@ def _blank(match: re.Match) -> str:
     return _NOT_NEWLINE.sub(" ", match.group(0))
 
 
+@lru_cache(maxsize=2048)
 def code_only(text: str) -> str:
     """`text` with comments and string contents replaced by spaces (same length, newlines kept)."""
     return _COMMENT_OR_STRING.sub(_blank, text)

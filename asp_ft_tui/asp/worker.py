@@ -22,16 +22,29 @@ def _limit_memory(megabytes: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
+_cpu_soft = 0
+
+
 def _cpu_budget(seconds: float) -> None:
+    """Give the next request at least `seconds` of CPU (and at most about 1.5 times that).
+
+    RLIMIT_CPU counts the whole process, so the soft limit moves up request by request; it is
+    only raised when the remaining budget falls under `seconds`, which keeps this to one
+    system call for most requests.
+    """
+    global _cpu_soft
     if seconds <= 0:
         return
     usage = resource.getrusage(resource.RUSAGE_SELF)
     used = usage.ru_utime + usage.ru_stime
+    if _cpu_soft and used + seconds <= _cpu_soft:
+        return
     _, hard = resource.getrlimit(resource.RLIMIT_CPU)
-    soft = int(used + seconds) + 1
+    soft = int(used + 1.5 * seconds) + 1
     if hard != resource.RLIM_INFINITY:
         soft = min(soft, hard)
     resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+    _cpu_soft = soft
 
 
 def _resource_limit(what: str) -> dict:
@@ -56,6 +69,15 @@ def _context_of(request: dict) -> str | None:
     return _contexts.get(key)
 
 
+class _Result:
+    """What `first_rejected` needs of a validation result, without the engine's classes."""
+
+    def __init__(self, diagnostics, error_text: str) -> None:
+        self.errors = [d for d in diagnostics if d.severity == "error"]
+        self.ok = not self.errors
+        self.error_text = error_text
+
+
 def handle(request: dict) -> dict:
     from asp_ft_tui.asp import checker
 
@@ -67,6 +89,23 @@ def handle(request: dict) -> dict:
                                      "message": "internal error: the worker lost a context; check again"}]}
         diagnostics = checker.check(request["snippet"], context)
         return {"diagnostics": [d.to_dict() for d in diagnostics]}
+    if op == "corrupt":
+        from asp_ft_tui.asp.corrupt import first_rejected
+        from asp_ft_tui.asp.diagnostics import canonical_error_text
+
+        context = _context_of(request)
+        if context is None:
+            return {"pair": None, "diagnostics": [{"severity": "error", "kind": "worker", "notes": [],
+                                                   "message": "internal error: the worker lost a context"}]}
+
+        def check(code: str, ctx: str) -> _Result:
+            diagnostics = checker.check(code, ctx, parse_first=True)
+            return _Result(diagnostics, canonical_error_text(diagnostics))
+
+        pair = first_rejected(request["code"], context, request["seed"], check, rate=request["rate"],
+                              tries=request["tries"])
+        return {"pair": None if pair is None else {"operator": pair.operator, "broken": pair.broken,
+                                                   "error": pair.error}}
     if op == "solve":
         return checker.solve(request["program"], request.get("models", 1), request.get("time_limit", 5.0))
     if op == "deconstruct":
