@@ -155,10 +155,8 @@ class BuildReport:
 class Checker(Protocol):
     """What building needs of the clingo engine (`Engine` is one)."""
 
-    def validate_many(self, items: Sequence[tuple[str, str]]) -> list: ...
-
-    def make_pairs(self, snippets: Sequence[tuple[str, str]], seeds: Sequence[int], *, rate: float,
-                   tries: int) -> list: ...
+    def check_and_pair(self, snippets: Sequence[tuple[str, str]], seeds: Sequence[int], *, rate: float,
+                       tries: int) -> list: ...
 
 
 def build_samples(
@@ -204,27 +202,27 @@ def build_samples(
                     task=task_of(slot), slot=slot, tone=tone, system=prompts.text(f"task_{task_of(slot)}"),
                     user=translation_user(bench, structure, slot, text), answer=code,
                     context=structure.context_for(slot))))
-    answers = sorted({(d["answer"], d["context"]) for _, d in drafts})
-    verdicts = dict(zip(answers, checker.validate_many(answers)))
-    built: list[list[Sample]] = [[] for _ in todo]
-    for n, draft in drafts:
-        result = verdicts[(draft["answer"], draft["context"])]
-        built[n].append(Sample(**draft, valid=result.ok, answer_error=result.error_text))
-
-    # Every valid component may be broken on purpose, each with its own seed, so its pair does
-    # not depend on which other benchmarks are built alongside.
+    # Every component is checked once with its context and, when valid, may be broken on purpose
+    # with its own seed (so its pair does not depend on which benchmarks are built alongside).
     snippets, owners = [], []
     for n, (bench, _, structure, meta) in enumerate(todo):
         seen = set()
         for slot, code in structure.components():
             context = structure.context_for(slot)
-            if slot != "objective" and (code, context) not in seen and verdicts[(code, context)].ok:
+            if slot != "objective" and (code, context) not in seen:
                 seen.add((code, context))
                 snippets.append((code, context))
                 owners.append((n, slot))
     seeds = [int(hashlib.sha256(f"{settings.seed}:{todo[n][0].id}:{slot}".encode()).hexdigest()[:12], 16)
              for n, slot in owners]
-    pairs = checker.make_pairs(snippets, seeds, rate=settings.repair_rate, tries=settings.tries)
+    checked = checker.check_and_pair(snippets, seeds, rate=settings.repair_rate, tries=settings.tries)
+    verdicts = {snippet: result for snippet, (result, _) in zip(snippets, checked)}
+    pairs = [pair for _, pair in checked]
+    built: list[list[Sample]] = [[] for _ in todo]
+    for n, draft in drafts:
+        result = verdicts[(draft["answer"], draft["context"])]
+        built[n].append(Sample(**draft, valid=result.ok, answer_error=result.error_text))
+
     for (n, slot), pair in zip(owners, pairs):
         if pair is None:
             continue

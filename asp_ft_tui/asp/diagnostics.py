@@ -96,6 +96,8 @@ def parse_messages(raw: list[bytes], program: bytes, offset: int) -> list[Diagno
 
     `program` is the full text clingo saw; its first `offset` lines were context.
     """
+    if not raw:
+        return []
     lines = program.split(b"\n")
     entries: list[dict] = []
     for message in raw:

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from asp_ft_tui.asp.corrupt import RepairPair
     from asp_ft_tui.asp.deconstruct import Deconstruction
 
-MIN_CHUNK, MAX_CHUNK = 16, 256
+MIN_CHUNK, MAX_CHUNK, CHUNKS_PER_WORKER = 8, 256, 12
 CONTEXTS_KEPT = 8192
 
 
@@ -149,7 +149,8 @@ class _Worker:
         """
         deadline = time.monotonic() + wall_s
         step = 0.1 if self.config.memory_guard == "watch" else None
-        while b"\n" not in self._buffer:
+        end = self._buffer.find(b"\n")
+        while end < 0:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return None
@@ -164,8 +165,11 @@ class _Worker:
             chunk = os.read(self._fd, 1 << 16)
             if not chunk:
                 raise _Died(self._death_reason())
+            searched = len(self._buffer)
             self._buffer += chunk
-        line, self._buffer = self._buffer.split(b"\n", 1)
+            end = self._buffer.find(b"\n", searched)
+        line = self._buffer[:end]
+        self._buffer = self._buffer[end + 1 :]
         return json.loads(line)
 
     def rss_mb(self) -> float:
@@ -355,8 +359,8 @@ class Engine:
 
     def _in_chunks(self, requests: list[dict], store: Callable[[int, dict], None]) -> None:
         """Spread requests over the workers in chunks; `store(index, response)` for each."""
-        # About four chunks per worker: few round trips, and still a balanced finish.
-        chunk = max(MIN_CHUNK, min(MAX_CHUNK, len(requests) // (4 * self.config.workers) or 1))
+        # About a dozen chunks per worker: few round trips, and still a balanced finish.
+        chunk = max(MIN_CHUNK, min(MAX_CHUNK, len(requests) // (CHUNKS_PER_WORKER * self.config.workers) or 1))
         offsets = range(0, len(requests), chunk)
 
         def run_chunk(offset: int) -> None:
@@ -369,24 +373,25 @@ class Engine:
             with ThreadPoolExecutor(max_workers=self.config.workers, thread_name_prefix="clingo-batch") as pool:
                 list(pool.map(run_chunk, offsets))
 
-    def make_pairs(self, snippets: Sequence[tuple[str, str]], seeds: Sequence[int], *, rate: float = 0.5,
-                   tries: int = 3) -> list["RepairPair | None"]:
-        """Repair pairs for valid (code, context) snippets, made inside the workers: each breaks
-        its snippet with its own seed and checks candidates until clingo rejects one
-        (`corrupt.first_rejected`). Results in input order."""
+    def check_and_pair(self, snippets: Sequence[tuple[str, str]], seeds: Sequence[int], *, rate: float = 0.5,
+                       tries: int = 3) -> list[tuple[ValidationResult, "RepairPair | None"]]:
+        """Validate each (code, context) and, where it is valid, make its repair pair, in one
+        request per snippet inside the workers: each breaks its snippet with its own seed and
+        checks candidates until clingo rejects one (`corrupt.first_rejected`). Input order."""
         from asp_ft_tui.asp.corrupt import RepairPair
 
-        requests = [{"op": "corrupt", "id": next(self._ids), "code": code, "context": context, "seed": seed,
+        requests = [{"op": "check_and_pair", "id": next(self._ids), "code": code, "context": context, "seed": seed,
                      "rate": rate, "tries": tries} for (code, context), seed in zip(snippets, seeds)]
-        pairs: list[RepairPair | None] = [None] * len(requests)
+        out: list[tuple[ValidationResult, RepairPair | None] | None] = [None] * len(requests)
 
         def store(index: int, response: dict) -> None:
+            result = ValidationResult.from_diagnostics([Diagnostic.from_dict(d) for d in response.get("diagnostics", [])])
             found = response.get("pair")
-            if found:
-                pairs[index] = RepairPair(found["operator"], found["broken"], snippets[index][0], found["error"])
+            pair = RepairPair(found["operator"], found["broken"], snippets[index][0], found["error"]) if found else None
+            out[index] = (result, pair)
 
         self._in_chunks(requests, store)
-        return pairs
+        return [item for item in out if item is not None]
 
     def solve(self, program: str, models: int = 1, time_limit: float = 5.0) -> SolveResult:
         """Solve a whole program within `time_limit` seconds (grounding included, by the wall clock)."""

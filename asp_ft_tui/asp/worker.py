@@ -89,7 +89,7 @@ def handle(request: dict) -> dict:
                                      "message": "internal error: the worker lost a context; check again"}]}
         diagnostics = checker.check(request["snippet"], context)
         return {"diagnostics": [d.to_dict() for d in diagnostics]}
-    if op == "corrupt":
+    if op == "check_and_pair":
         from asp_ft_tui.asp.corrupt import first_rejected
         from asp_ft_tui.asp.diagnostics import canonical_error_text
 
@@ -97,14 +97,18 @@ def handle(request: dict) -> dict:
         if context is None:
             return {"pair": None, "diagnostics": [{"severity": "error", "kind": "worker", "notes": [],
                                                    "message": "internal error: the worker lost a context"}]}
+        diagnostics = checker.check(request["code"], context)
+        if any(d.severity == "error" for d in diagnostics):
+            return {"pair": None, "diagnostics": [d.to_dict() for d in diagnostics]}
 
         def check(code: str, ctx: str) -> _Result:
-            diagnostics = checker.check(code, ctx, parse_first=True)
-            return _Result(diagnostics, canonical_error_text(diagnostics))
+            found = checker.check(code, ctx, parse_first=True)
+            return _Result(found, canonical_error_text(found))
 
         pair = first_rejected(request["code"], context, request["seed"], check, rate=request["rate"],
                               tries=request["tries"])
-        return {"pair": None if pair is None else {"operator": pair.operator, "broken": pair.broken,
+        return {"diagnostics": [d.to_dict() for d in diagnostics],
+                "pair": None if pair is None else {"operator": pair.operator, "broken": pair.broken,
                                                    "error": pair.error}}
     if op == "solve":
         return checker.solve(request["program"], request.get("models", 1), request.get("time_limit", 5.0))
@@ -148,15 +152,19 @@ def main() -> int:
 
     # Answers to a batch of requests go out together (one wake-up of the parent instead of one per
     # answer), but never sit longer than FLUSH_S: the parent's wall clock runs per answer.
+    start = 0
     while True:
-        if b"\n" not in pending:
+        end = pending.find(b"\n", start)
+        if end < 0:
             flush()
             chunk = os.read(0, 1 << 16)
             if not chunk:
                 return 0
-            pending += chunk
+            pending = pending[start:] + chunk
+            start = 0
             continue
-        line, pending = pending.split(b"\n", 1)
+        line = pending[start:end]
+        start = end + 1
         if not line.strip():
             continue
         request = json.loads(line)
@@ -184,7 +192,7 @@ def main() -> int:
         if restart:
             flush()
             return 0
-        if b"\n" not in pending or time.monotonic() - oldest > FLUSH_S:
+        if pending.find(b"\n", start) < 0 or time.monotonic() - oldest > FLUSH_S:
             flush()
     return 0
 

@@ -46,9 +46,13 @@ class SerialInProcess:
     def validate_many(self, items):
         return [self.check(snippet, context) for snippet, context in items]
 
-    def make_pairs(self, snippets, seeds, *, rate, tries):
-        return [first_rejected(code, context, seed, self.check, rate=rate, tries=tries)
-                for (code, context), seed in zip(snippets, seeds)]
+    def check_and_pair(self, snippets, seeds, *, rate, tries):
+        out = []
+        for (code, context), seed in zip(snippets, seeds):
+            result = self.check(code, context)
+            pair = first_rejected(code, context, seed, self.check, rate=rate, tries=tries) if result.ok else None
+            out.append((result, pair))
+        return out
 
 
 def convert(benchmarks, prompts, data_dir: Path, checker_) -> tuple[int, float, Path]:
