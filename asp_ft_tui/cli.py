@@ -17,6 +17,16 @@ from typing import Sequence
 from asp_ft_tui import __version__
 
 
+def positive_number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text} is not positive")
+    return value
+
+
 def _add_workspace_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--workspace",
@@ -76,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--rounds", type=int, default=3, metavar="K", help="repair rounds per component (default 3)")
     extract.add_argument("--concurrency", type=int, default=None, metavar="N",
                          help="benchmarks in flight at once (default: 4 for gemini, 1 otherwise)")
-    extract.add_argument("--rpm", type=float, default=None, help="Gemini requests per minute (default 10)")
+    extract.add_argument("--rpm", type=positive_number, default=None, help="Gemini requests per minute (default 10)")
     extract.add_argument("--max-tokens", type=int, default=None, help="mlx teacher: longest answer (default 2048)")
     extract.add_argument("--only", metavar="TEXT", help="only benchmarks whose id contains TEXT")
     extract.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -167,9 +177,18 @@ class CommandError(Exception):
 def cmd_check(args: argparse.Namespace) -> int:
     from asp_ft_tui.asp.engine import get_engine
 
+    engine = get_engine()
     context = _read_source(args.context) if args.context else ""
+    if context:
+        # A broken context would be blamed on every file checked after it.
+        own = engine.validate(context)
+        if not own.ok:
+            _print_located(args.context, own.diagnostics, args.json)
+            print(f"asp-ft: error: the context {args.context} does not pass clingo; nothing else was checked",
+                  file=sys.stderr)
+            return 1
     sources = [(path, _read_source(path)) for path in args.files]
-    results = get_engine().validate_many([(text, context) for _, text in sources])
+    results = engine.validate_many([(text, context) for _, text in sources])
     if args.json:
         print(json.dumps([
             {"file": str(path), "ok": result.ok, "error_text": result.error_text,
@@ -178,15 +197,23 @@ def cmd_check(args: argparse.Namespace) -> int:
         ], indent=2))
     else:
         for (path, _), result in zip(sources, results):
-            for diagnostic in result.diagnostics:
-                where = args.context if diagnostic.in_context else path
-                for line in diagnostic.canonical().splitlines():
-                    print(f"{where}:{line}" if line[:1].isdigit() else line)
+            _print_located(path, result.diagnostics, False)
         errors = sum(len(r.errors) for r in results)
         bad = sum(1 for r in results if not r.ok)
-        summary = f"{len(sources)} file(s) checked: {errors} error(s) in {bad} file(s)"
-        print(summary, file=sys.stderr)
+        print(f"{len(sources)} file(s) checked: {errors} error(s) in {bad} file(s)", file=sys.stderr)
     return 0 if all(r.ok for r in results) else 1
+
+
+def _print_located(path: Path, diagnostics, as_json: bool) -> None:
+    """Compiler-style lines: every line names its file (`FILE:LINE:COL:` or `FILE:`)."""
+    if as_json:
+        print(json.dumps([{"file": str(path), "ok": False,
+                           "diagnostics": [d.to_dict() for d in diagnostics]}], indent=2))
+        return
+    for diagnostic in diagnostics:
+        for line in diagnostic.canonical().splitlines():
+            line = line.removeprefix("context:")
+            print(f"{path}:{line}" if line[:1].isdigit() else (f"{path}: {line}" if not line.startswith(" ") else line))
 
 
 def cmd_extract(args: argparse.Namespace) -> int:

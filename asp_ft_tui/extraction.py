@@ -99,8 +99,10 @@ class Extractor:
         try:
             structure, meta = load_cached(bench)
         except StructureError as err:
+            if not self.settings.force:
+                # Someone's file: never overwrite it unasked.
+                return BenchmarkResult(bench.id, "failed", error=f"{err}; fix it, or extract with --force to replace it")
             structure, meta = None, None
-            log.warning("%s: ignoring unreadable %s: %s", bench.id, STRUCTURE_FILE, err)
         fresh = meta is not None and meta.get("source_hash") == source_hash(bench) and meta.get("status") == "extracted"
         if structure is not None and not self.settings.force and (fresh or meta is None or "teacher" not in meta):
             return self._reuse(bench, structure, meta)
@@ -132,9 +134,7 @@ class Extractor:
         try:
             extraction = self.teacher.extract(bench, tone, self.prompts)
         except TeacherError as err:
-            meta["raw_responses"] = err.raw
-            meta["error"] = str(err)
-            atomic_write_text(bench.path / META_FILE, dump_json(meta))
+            self._record_failure(bench, meta, err)
             return BenchmarkResult(bench.id, "failed", error=str(err))
         meta["raw_responses"] = list(extraction.raw)
         structure = extraction.structure
@@ -170,6 +170,21 @@ class Extractor:
         atomic_write_text(bench.path / META_FILE, dump_json(meta))
         atomic_write_text(bench.path / STRUCTURE_FILE, dump_json(structure.to_dict()))
         return _result_from_meta(bench.id, "extracted", meta)
+
+    def _record_failure(self, bench: Benchmark, meta: dict, err: TeacherError) -> None:
+        """Keep the failed attempt's answers; never at the cost of an earlier good extraction."""
+        failure = {"error": str(err), "raw_responses": err.raw, "provenance": meta["provenance"]}
+        try:
+            previous = read_json(bench.path / META_FILE) if (bench.path / META_FILE).is_file() else None
+        except StructureError:
+            previous = None
+        if (bench.path / STRUCTURE_FILE).is_file():
+            if previous is not None:
+                previous["last_failure"] = failure
+                atomic_write_text(bench.path / META_FILE, dump_json(previous))
+            return
+        meta.update(raw_responses=err.raw, error=str(err))
+        atomic_write_text(bench.path / META_FILE, dump_json(meta))
 
     def _validate_and_repair(self, structure: Structure, slot: str, description: str, repairs: list[dict],
                              meta: dict) -> tuple[Structure, ComponentResult]:

@@ -22,15 +22,14 @@ def add_secret(value: str) -> None:
         _SECRETS.add(value)
 
 
-class _Redact(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        if _SECRETS:
-            message = record.getMessage()
-            if any(secret in message for secret in _SECRETS):
-                for secret in _SECRETS:
-                    message = message.replace(secret, "[redacted]")
-                record.msg, record.args = message, None
-        return True
+class _RedactingFormatter(logging.Formatter):
+    """Formats the whole record (message, traceback, stack) and then removes every secret."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        for secret in _SECRETS:
+            text = text.replace(secret, "[redacted]")
+        return text
 
 
 def setup_logging(level: str | None = None) -> Path:
@@ -46,9 +45,8 @@ def setup_logging(level: str | None = None) -> Path:
         logger.removeHandler(old)
         old.close()
     handler = RotatingFileHandler(path, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(_RedactingFormatter("%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"))
     handler.asp_ft_log = True  # type: ignore[attr-defined]
-    handler.addFilter(_Redact())
     logger.addHandler(handler)
     logger.setLevel((level or os.environ.get("ASP_FT_LOG_LEVEL") or "INFO").upper())
     return path

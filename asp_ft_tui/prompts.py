@@ -49,7 +49,8 @@ class PromptSet:
         return Template(self.texts[name]).substitute(values)
 
     def text(self, name: str) -> str:
-        return self.texts[name].strip()
+        """A prompt without placeholders (task and tone prompts), `$$` turned into `$`."""
+        return Template(self.texts[name]).substitute().strip()
 
     def tone_definition(self, tone: str) -> str:
         return self.text(f"tone_{tone.lower()}")
@@ -74,6 +75,8 @@ def load_prompts(override_dir: Path | None = None) -> PromptSet:
             text = path.read_text(encoding="utf-8-sig")
         except OSError as err:
             raise PromptError(f"{path}: cannot read the prompt file ({err.strerror or err})") from None
+        except UnicodeDecodeError as err:
+            raise PromptError(f"{path}: the prompt file is not UTF-8 (byte offset {err.start})") from None
         found = placeholders_in(text, path)
         missing, unknown = expected - found, found - expected
         if missing:

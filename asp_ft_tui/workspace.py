@@ -27,6 +27,7 @@ GENERATED_PATTERNS = (
     "data/*.jsonl",
     "data/benchmarks/**/structure.json",
     "data/benchmarks/**/structure.meta.json",
+    "data/benchmarks/**/.structure*.tmp",
     "adapters/*/",
 )
 
@@ -89,6 +90,13 @@ def init_workspace(path: Path | str, *, with_samples: bool = True) -> Workspace:
     root = Path(path).expanduser().resolve()
     if root.exists() and not root.is_dir():
         raise WorkspaceError(f"{root} exists and is not a folder")
+    try:
+        return _init(root, with_samples)
+    except OSError as err:
+        raise WorkspaceError(f"cannot create a workspace at {root}: {err.strerror or err}") from None
+
+
+def _init(root: Path, with_samples: bool) -> Workspace:
     benchmarks = root / "data" / "benchmarks"
     fresh = not benchmarks.exists() or not any(benchmarks.iterdir())
     benchmarks.mkdir(parents=True, exist_ok=True)

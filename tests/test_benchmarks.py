@@ -166,3 +166,27 @@ def test_a_root_that_is_itself_a_benchmark(tmp_path):
     write(tmp_path / "single", "ASP.txt", ASP)
     library = discover(tmp_path / "single")
     assert [b.id for b in library.benchmarks] == ["single"]
+
+
+def test_odd_names_deep_trees_and_dangling_links_never_raise(tmp_path):
+    write(tmp_path / "area_100\u00b2", "NL.txt", NL)
+    write(tmp_path / "area_100\u00b2", "ASP.txt", ASP)
+    (tmp_path / "notes_\u00b2.txt").write_text("x")
+    deep = tmp_path
+    for _ in range(1200):  # deeper than Python's recursion limit
+        deep = deep / "d"
+        os.mkdir(deep)
+    (deep / "NL.txt").write_text(NL)
+    (deep / "ASP.txt").write_text(ASP)
+    (tmp_path / "linked_bench").symlink_to(tmp_path / "unmounted" / "bench")
+    library = discover(tmp_path)
+    ids = {b.id for b in library.benchmarks}
+    assert "area_100\u00b2" in ids and any(i.count("/") == 1199 for i in ids)
+    assert any(p.id == "linked_bench" and "broken symbolic link" in p.reason for p in library.problems)
+
+
+def test_natural_order():
+    from asp_ft_tui.domain.benchmarks import natural_key
+
+    names = ["easy_10", "easy_2", "Easy_1", "easy_\u00b2"]
+    assert sorted(names, key=natural_key) == ["Easy_1", "easy_2", "easy_10", "easy_\u00b2"]

@@ -144,3 +144,13 @@ def test_slots_hold_only_their_class_and_recombine_faithfully(engine, bench):
     assert original.status == rebuilt.status == "SAT"
     assert original.cost == rebuilt.cost
     assert sorted(original.models) == sorted(rebuilt.models)
+
+
+def test_other_program_parts_are_refused_not_moved(engine):
+    result = engine.deconstruct("a.\n#program foo.\nb.\n#program base.\nc.")
+    assert result.errors and "#program foo" in result.errors[0]["message"]
+
+
+def test_non_ascii_in_a_string_keeps_statement_bounds(engine):
+    result = engine.deconstruct('q(1..2).\n#minimize { 1,X : q(X), X != "\u00e9" ; 2,X : q(X) }.')
+    assert [s.text for s in result.objective] == ['#minimize { 1,X : q(X), X != "\u00e9" ; 2,X : q(X) }.']

@@ -272,3 +272,8 @@ def test_a_worker_that_fails_to_start_frees_its_slot(monkeypatch):
             engine.validate("a.")
         monkeypatch.setattr(engine_module, "_Worker", real)
         assert engine.validate("a.").ok
+
+
+def test_a_nul_character_is_refused(engine):
+    result = engine.validate("a.\x00p(X) :- q. :- :-")
+    assert not result.ok and result.errors[0].kind == "forbidden" and "NUL" in result.error_text

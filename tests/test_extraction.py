@@ -182,3 +182,35 @@ def test_sigint_mid_run_then_rerun_asks_nothing_twice(tmp_path):
         rerun = subprocess.run(command, env=env, capture_output=True, timeout=120)
         assert rerun.returncode == 0, rerun.stderr.decode()
         assert [fake.count(k) for k in keys] == [1, 1, 2, 1]
+
+
+def test_a_failed_forced_rerun_keeps_the_good_extraction(engine, workspace):
+    from asp_ft_tui.teachers.base import TeacherError
+
+    bench = discover(workspace.benchmarks_dir).benchmarks[0]
+    run_extraction(structural(engine), [bench])
+    good_meta = json.loads((bench.path / "structure.meta.json").read_text())
+
+    class Down(StructuralTeacher):
+        name = "down"
+
+        def extract(self, bench, tone, prompts):
+            raise TeacherError("the teacher is down", [{"call": "extract", "attempt": 1, "text": "503"}])
+
+    failed = run_extraction(Extractor(Down(engine), engine, load_prompts(), Settings(force=True)), [bench])
+    assert failed.results[0].status == "failed"
+    meta = json.loads((bench.path / "structure.meta.json").read_text())
+    assert meta["descriptions"] == good_meta["descriptions"] and meta["faithfulness"] == good_meta["faithfulness"]
+    assert meta["last_failure"]["error"] == "the teacher is down"
+    again = run_extraction(structural(engine), [bench]).results[0]
+    assert again.status == "cached"
+    assert json.loads((bench.path / "structure.meta.json").read_text())["teacher"] == "structural"
+
+
+def test_an_unreadable_structure_json_is_not_overwritten_unasked(engine, workspace):
+    bench = discover(workspace.benchmarks_dir).benchmarks[0]
+    (bench.path / "structure.json").write_text('{"hard_constraints": "not a list"}')
+    result = run_extraction(structural(engine), [bench]).results[0]
+    assert result.status == "failed" and "--force" in result.error
+    assert (bench.path / "structure.json").read_text() == '{"hard_constraints": "not a list"}'
+    assert run_extraction(structural(engine, force=True), [bench]).results[0].status == "extracted"

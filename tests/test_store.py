@@ -193,3 +193,34 @@ def test_sigkill_mid_stream_never_loses_an_acknowledged_decision(store_dir):
             seqs = [e.seq for e in store.history()]
             assert seqs == sorted(set(seqs))
     assert len(expected) == 37
+
+
+def test_a_failed_shard_write_leaves_memory_and_disk_agreeing(store_dir, monkeypatch):
+    import asp_ft_tui.store.storage as storage
+
+    keys, i = [], 0
+    while len(keys) < 2:
+        key = f"k{i}"
+        i += 1
+        if not keys or shard_of(key) != shard_of(keys[0]):
+            keys.append(key)
+    real = storage.atomic_write_bytes
+    calls = []
+
+    def flaky(path, data):
+        calls.append(path)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        return real(path, data)
+
+    with CurationStore.open(store_dir) as store:
+        monkeypatch.setattr(storage, "atomic_write_bytes", flaky)
+        with pytest.raises(OSError):
+            store.record_many([(keys[0], "approved", "h1", None, None), (keys[1], "approved", "h2", None, None)])
+        monkeypatch.setattr(storage, "atomic_write_bytes", real)
+        assert set(store.decisions()) == {keys[0]}
+        later = store.record("other", "rejected", "h3")
+        assert later.seq == 2
+    with CurationStore.open(store_dir) as store:
+        assert [e.seq for e in store.history()] == [1, 2]
+        assert store.undo()[0] == "other" and store.undo()[0] == keys[0] and store.undo() is None

@@ -117,3 +117,25 @@ def test_rate_limiter_spaces_requests_on_an_injected_clock():
         limiter.acquire()
         starts.append(now[0])
     assert [round(b - a, 6) for a, b in zip(starts, starts[1:])] == [2.0, 2.0, 2.0]
+
+
+def test_dollar_escape_in_placeholder_free_prompts(tmp_path):
+    (tmp_path / "task_repair.txt").write_text("Fix it. Budget: $$5.\n")
+    assert load_prompts(tmp_path).text("task_repair") == "Fix it. Budget: $5."
+
+
+def test_secrets_are_redacted_from_tracebacks_too(user_home):
+    import logging
+
+    from asp_ft_tui.logs import add_secret, setup_logging
+
+    path = setup_logging()
+    add_secret("AIza-SECRET-42")
+    try:
+        raise RuntimeError("request failed with key=AIza-SECRET-42")
+    except RuntimeError:
+        logging.getLogger("asp_ft_tui.test").exception("boom AIza-SECRET-42")
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    text = path.read_text()
+    assert "boom [redacted]" in text and "key=[redacted]" in text and "AIza-SECRET-42" not in text

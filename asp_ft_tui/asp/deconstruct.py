@@ -173,12 +173,22 @@ def _head_atoms(rule) -> set[str]:
     return _atoms(head)
 
 
+def _byte_mask(program: str) -> bytes:
+    """`code_only` in bytes, each blanked character as many spaces as it has UTF-8 bytes, so
+    clingo's byte columns index it exactly like the program."""
+    out = bytearray()
+    for original, masked in zip(program, code_only(program)):
+        encoded = original.encode("utf-8")
+        out += encoded if masked == original else b" " * len(encoded)
+    return bytes(out)
+
+
 class _Source:
     """Slices statement text out of the program by clingo's (line, byte column) locations."""
 
     def __init__(self, program: str) -> None:
         self.lines = program.encode("utf-8").split(b"\n")
-        self.code_lines = code_only(program).encode("utf-8").split(b"\n")
+        self.code_lines = _byte_mask(program).split(b"\n")
 
     def offset(self, line: int, column: int) -> tuple[int, int]:
         return line - 1, column - 1
@@ -228,21 +238,24 @@ def deconstruct(program: str) -> Deconstruction:
     comments = [n for n in nodes if n.ast_type == ASTType.Comment]
     raw: list[dict] = []
     objective_groups: dict[tuple[int, int], dict] = {}
-    in_base = True
     for node in nodes:
         kind_of = node.ast_type
         if kind_of == ASTType.Comment:
             continue
         if kind_of == ASTType.Program:
-            in_base = node.name == "base"
+            if node.name != "base" or len(node.parameters):
+                # Statements of other program parts are only grounded on request: moving them
+                # into components would change the program's meaning.
+                return Deconstruction(errors=[{
+                    "severity": "error", "kind": "unsupported", "line": node.location.begin.line,
+                    "message": f"program parts other than base are not supported (#program {node.name} at line "
+                               f"{node.location.begin.line})"}])
             continue
         begin = source.offset(node.location.begin.line, node.location.begin.column)
         end = source.offset(node.location.end.line, node.location.end.column)
         heads: set[str] = set()
         deps: set[str] = set()
-        if not in_base:
-            kind = "directive"
-        elif kind_of == ASTType.Rule:
+        if kind_of == ASTType.Rule:
             heads = _head_atoms(node)
             deps = _atoms(node.head) - heads | _atoms(list(node.body))
             head = node.head

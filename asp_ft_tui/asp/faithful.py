@@ -6,9 +6,13 @@ cap), the same answer sets on the predicates both show, and the same optimal cos
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
+from asp_ft_tui.asp.guard import code_only
+
 FAITHFUL, NOT_FAITHFUL, INCONCLUSIVE = "faithful", "not faithful", "inconclusive"
+_SHOW = re.compile(r"#show\b")
 
 
 @dataclass(frozen=True)
@@ -54,7 +58,15 @@ def compare(engine, original: str, recombined: str, *, cap: int = 50, time_limit
         return Verdict(FAITHFUL, "both unsatisfiable")
     if a.cost != b.cost:
         return Verdict(NOT_FAITHFUL, f"optimal cost {list(a.cost or [])} in the original, {list(b.cost or [])} recombined")
-    shared = {_predicate(x) for m in a.models for x in m} & {_predicate(x) for m in b.models for x in m}
+    in_original = {_predicate(x) for m in a.models for x in m}
+    in_recombined = {_predicate(x) for m in b.models for x in m}
+    lost = in_original - in_recombined
+    if lost:
+        return Verdict(NOT_FAITHFUL, f"predicates missing from the recombined answer sets: {', '.join(sorted(lost))}")
+    extra = in_recombined - in_original
+    if extra and _SHOW.search(code_only(recombined)):
+        return Verdict(NOT_FAITHFUL, f"predicates only in the recombined answer sets: {', '.join(sorted(extra))}")
+    shared = in_original & in_recombined
     project = lambda models: {frozenset(x for x in m if _predicate(x) in shared) for m in models}  # noqa: E731
     same_sets = project(a.models) == project(b.models)
     if a.exhausted and b.exhausted:

@@ -33,6 +33,13 @@ def code_only(text: str) -> str:
 
 def forbidden_directives(text: str, *, in_context: bool = False) -> list[Diagnostic]:
     found = []
+    nul = text.find("\x00")
+    if nul >= 0:
+        line = text.count("\n", 0, nul) + 1
+        column = nul - (text.rfind("\n", 0, nul) + 1) + 1
+        # clingo stops reading at a NUL: whatever follows would go unchecked.
+        found.append(Diagnostic("error", "forbidden", "a NUL character: clingo would ignore everything after it",
+                                line, column, line, column + 1, in_context=in_context))
     code = code_only(text)
     for match in _FORBIDDEN.finditer(code):
         line = code.count("\n", 0, match.start()) + 1

@@ -24,6 +24,7 @@ KNOWN_NAMES = frozenset((*ASP_NAMES, NL_NAME, IR_NAME, STRUCTURE_NAME))
 MAX_FILE_BYTES = 1 << 20
 VARIANT_RE = re.compile(r"^(?P<base>.+?)_variant_(?P<variant>.+)$")
 SKIPPED_DIRS = frozenset(("__pycache__", "node_modules"))
+_DIGITS = re.compile(r"([0-9]+)")
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ class Library:
 
 def natural_key(text: str) -> tuple:
     """Sort `easy_2` before `easy_10`."""
-    return tuple(int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", text))
+    return tuple((0, int(part), "") if i % 2 else (1, 0, part.lower()) for i, part in enumerate(_DIGITS.split(text)))
 
 
 def read_benchmark_text(path: Path) -> tuple[str | None, str | None]:
@@ -143,7 +144,11 @@ def discover(root: Path | str) -> Library:
         library.problems.append(FolderProblem(".", root, "the benchmark path is not a folder"))
         return library
     seen: dict[tuple[int, int], str] = {}
-    _walk(library, root, (), ((root_info.st_dev, root_info.st_ino),), seen)
+    # An explicit stack, not recursion: real trees can be deeper than Python's recursion limit.
+    stack = [(root, (), ((root_info.st_dev, root_info.st_ino),))]
+    while stack:
+        folder, parts, ancestors = stack.pop()
+        stack.extend(reversed(_scan_folder(library, folder, parts, ancestors, seen)))
     return library
 
 
@@ -151,13 +156,14 @@ def _rel_id(parts: tuple[str, ...]) -> str:
     return "/".join(parts) if parts else "."
 
 
-def _walk(library: Library, folder: Path, parts: tuple[str, ...], ancestors: tuple, seen: dict) -> None:
+def _scan_folder(library: Library, folder: Path, parts: tuple[str, ...], ancestors: tuple, seen: dict) -> list:
+    """Record this folder's benchmark or problem; return its subfolders to scan."""
     seen[ancestors[-1]] = _rel_id(parts)
     try:
         entries = sorted(os.scandir(folder), key=lambda e: natural_key(e.name))
     except OSError as err:
         library.problems.append(FolderProblem(_rel_id(parts), folder, f"cannot list the folder ({err.strerror or err})"))
-        return
+        return []
     files: dict[str, Path] = {}
     subdirs: list[os.DirEntry] = []
     for entry in entries:
@@ -171,11 +177,14 @@ def _walk(library: Library, folder: Path, parts: tuple[str, ...], ancestors: tup
             if entry.is_dir(follow_symlinks=True):
                 subdirs.append(entry)
             elif entry.is_symlink() and not os.path.exists(entry.path):
-                continue
+                library.problems.append(FolderProblem(
+                    _rel_id((*parts, entry.name)), Path(entry.path),
+                    f"broken symbolic link to {os.readlink(entry.path)} (its target does not exist)"))
         except OSError:
             continue
     if files:
         _add_folder(library, folder, parts, files)
+    out = []
     for entry in subdirs:
         sub_parts = (*parts, entry.name)
         try:
@@ -198,7 +207,9 @@ def _walk(library: Library, folder: Path, parts: tuple[str, ...], ancestors: tup
                 )
             )
             continue
-        _walk(library, Path(entry.path), sub_parts, (*ancestors, ident), seen)
+        seen[ident] = _rel_id(sub_parts)
+        out.append((Path(entry.path), sub_parts, (*ancestors, ident)))
+    return out
 
 
 def _add_folder(library: Library, folder: Path, parts: tuple[str, ...], files: dict[str, Path]) -> None:

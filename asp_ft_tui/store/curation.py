@@ -175,8 +175,6 @@ class CurationStore:
                 state = {"status": status, "hash": content_hash, "edit": edit, "note": note}
                 changes.append((key, state, "decide", None))
             written = self._apply(changes)
-            for entry in written:
-                self._undo_stack.append((entry["seq"], entry["key"]))
             return [_as_decision(self._docs[e["key"]][2]) for e in written]
 
     def undo(self) -> tuple[str, Decision | None] | None:
@@ -207,15 +205,18 @@ class CurationStore:
         return sorted(entries, key=lambda e: e.seq)
 
     def _apply(self, changes: list[tuple[str, dict[str, Any], str, int | None]]) -> list[dict[str, Any]]:
+        """Write changes shard by shard; memory follows each shard as soon as it is on disk, so a
+        failure part-way leaves memory and disk agreeing on what was written."""
         by_shard: dict[str, list] = {}
         for change in changes:
             by_shard.setdefault(shard_of(change[0]), []).append(change)
         written = []
-        seq = self._seq
-        pending: dict[str, tuple[str, int | None, dict[str, Any]]] = {}
         for shard, shard_changes in by_shard.items():
             db = self._shard(shard)
             table = db.table("decisions")
+            seq = self._seq
+            pending: dict[str, tuple[str, int | None, dict[str, Any]]] = {}
+            entries = []
             with db.storage.batch():
                 for key, state, action, undoes in shard_changes:
                     seq += 1
@@ -234,9 +235,11 @@ class CurationStore:
                     else:
                         table.update(doc, doc_ids=[doc_id])
                     pending[key] = (shard, doc_id, doc)
-                    written.append(entry)
-        self._docs.update(pending)
-        self._seq = seq
+                    entries.append(entry)
+            self._docs.update(pending)
+            self._seq = seq
+            self._undo_stack += [(e["seq"], e["key"]) for e in entries if e["action"] == "decide"]
+            written += entries
         return written
 
     def _check_writable(self) -> None:

@@ -15,6 +15,18 @@ class AnswerError(ValueError):
 def parse_json_answer(text: str) -> dict:
     """The first JSON object in `text`: bare, inside ``` fences, wrapped in a list, or
     surrounded by stray prose."""
+    try:
+        found = _first_object(text)
+    except RecursionError:
+        raise AnswerError("the answer nests too deeply to be read") from None
+    try:
+        json.dumps(found, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise AnswerError("the answer holds invalid Unicode (a lone surrogate)") from None
+    return found
+
+
+def _first_object(text: str) -> dict:
     if not text or not text.strip():
         raise AnswerError("the answer is empty")
     candidates = [text.strip(), *(m.group(1).strip() for m in _FENCE.finditer(text))]
