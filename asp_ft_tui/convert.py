@@ -31,6 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--test-fraction", type=float, default=0.0, help="share of groups in a test split (default 0)")
     parser.add_argument("--all-tones", action="store_true", help="all five tone variants of every description")
     parser.add_argument("--budget-chars", type=int, default=16_000, help="report samples longer than this")
+    parser.add_argument("--budget-tokens", type=int, default=None,
+                        help="also report samples over this many tokens (estimated as characters / 4)")
     parser.add_argument("--concurrency", type=int, default=None, help="benchmarks extracted at once")
 
 
@@ -86,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
         with CurationStore.for_workspace(workspace, readonly=True) as store:
             decisions = store.decisions()
     settings = ExportSettings(seed=args.seed, valid_fraction=args.valid_fraction, test_fraction=args.test_fraction,
-                              only=args.only, budget_chars=args.budget_chars)
+                              only=args.only, budget_chars=args.budget_chars, budget_tokens=args.budget_tokens)
     try:
         result = export_dataset(samples, library.benchmarks, Path(data_dir), engine.validate_many, settings, decisions)
     except ExportError as error:

@@ -41,6 +41,8 @@ class ExportSettings:
     """valid: every clingo-valid sample; approved: what reviewers approved (unchanged since);
     approved+pending: approved plus not yet reviewed."""
     budget_chars: int = 16_000
+    budget_tokens: int | None = None
+    """Also report samples over this many tokens (estimated as characters / 4)."""
 
 
 @dataclass
@@ -128,14 +130,14 @@ def _card(export_id: str, settings: ExportSettings, chosen: list[Sample], by_spl
     long = []
     for s in chosen:
         chars = sum(len(m["content"]) for m in s.messages())
-        if chars > settings.budget_chars:
+        if chars > settings.budget_chars or (settings.budget_tokens and chars // 4 > settings.budget_tokens):
             long.append({"key": s.key, "chars": chars, "approx_tokens": chars // 4})
     return {
         "id": export_id,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "settings": {"seed": settings.seed, "valid_fraction": settings.valid_fraction,
                      "test_fraction": settings.test_fraction, "only": settings.only,
-                     "budget_chars": settings.budget_chars},
+                     "budget_chars": settings.budget_chars, "budget_tokens": settings.budget_tokens},
         "samples": {name: len(items) for name, items in by_split.items()},
         "per_task": {name: count("task", items) for name, items in by_split.items()},
         "per_tone": count("tone", chosen),
@@ -155,5 +157,7 @@ def _card_markdown(card: dict) -> str:
     lines += ["", f"Per task: {card['per_task']}", "", f"Per tone: {card['per_tone']}", "",
               f"Per corruption operator: {card['per_operator']}", "",
               f"Duplicate benchmarks (same description and ASP, kept in one group): {card['duplicates'] or 'none'}", "",
-              f"Samples over {card['settings']['budget_chars']} characters: {len(card['over_budget'])}", ""]
+              f"Samples over {card['settings']['budget_chars']} characters"
+              + (f" or about {card['settings']['budget_tokens']} tokens" if card['settings']['budget_tokens'] else "")
+              + f": {len(card['over_budget'])}", ""]
     return "\n".join(lines)
