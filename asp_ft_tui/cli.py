@@ -103,6 +103,17 @@ def build_parser() -> argparse.ArgumentParser:
     add_arguments(convert)
     convert.set_defaults(handler=cmd_convert)
 
+    review = commands.add_parser(
+        "review",
+        help="the review queue headless: list, show, approve, reject, export and import decisions",
+        description="Review samples without the app. list, show and export-decisions are read-only and work "
+        "while the app holds the workspace; approve, reject and import-decisions record durable decisions.",
+    )
+    from asp_ft_tui.commands.review import add_arguments as add_review_arguments
+
+    add_review_arguments(review, _add_workspace_option)
+    review.set_defaults(handler=cmd_review)
+
     tiny = commands.add_parser(
         "make-tiny-model",
         help="build a tiny Qwen2-architecture model with a local tokenizer (no download), for offline runs",
@@ -228,6 +239,12 @@ def cmd_convert(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def cmd_review(args: argparse.Namespace) -> int:
+    from asp_ft_tui.commands.review import run
+
+    return run(args, _workspace(args))
+
+
 def cmd_make_tiny_model(args: argparse.Namespace) -> int:
     from asp_ft_tui.training.tiny_model import make_tiny_model
 
@@ -240,6 +257,7 @@ def run_command(action) -> int:
     """Run a command with the shared error handling: known errors become one clear line."""
     from asp_ft_tui.logs import setup_logging
     from asp_ft_tui.prompts import PromptError
+    from asp_ft_tui.review import ReviewError
     from asp_ft_tui.store.lock import WorkspaceLocked
     from asp_ft_tui.store.storage import StoreError
     from asp_ft_tui.teachers.base import TeacherError
@@ -250,7 +268,8 @@ def run_command(action) -> int:
         setup_logging()
         log.info("asp-ft %s", " ".join(sys.argv[1:]))
         return action()
-    except (WorkspaceError, WorkspaceLocked, StoreError, CommandError, TeacherError, PromptError) as err:
+    except (WorkspaceError, WorkspaceLocked, StoreError, CommandError, TeacherError, PromptError,
+            ReviewError) as err:
         log.error("%s", err)
         print(f"asp-ft: error: {err}", file=sys.stderr)
         return 2

@@ -120,12 +120,46 @@ def _parse_sources(sources: tuple[bytes, bytes]) -> tuple[Structure, dict | None
     return structure, meta
 
 
+@dataclass(frozen=True)
+class SampleRow:
+    """What lists and counts need of a sample, without its text (the cache's index)."""
+
+    key: str
+    benchmark_id: str
+    task: str
+    slot: str
+    tone: str | None
+    operator: str | None
+    content_hash: str
+    valid: bool
+
+    @classmethod
+    def of(cls, sample: Sample) -> "SampleRow":
+        return cls(sample.key, sample.benchmark_id, sample.task, sample.slot, sample.tone, sample.operator,
+                   sample.content_hash, sample.valid)
+
+
 class SampleCache:
+    """Per benchmark: `<h>.json` with the samples, and `<h>.idx.json` with their rows only, so
+    an app can list and count 20,000 samples without reading their text."""
+
     def __init__(self, directory: Path) -> None:
         self.directory = Path(directory)
 
     def path_for(self, benchmark_id: str) -> Path:
         return self.directory / f"{hashlib.sha256(benchmark_id.encode()).hexdigest()[:20]}.json"
+
+    def index_path_for(self, benchmark_id: str) -> Path:
+        return self.path_for(benchmark_id).with_suffix(".idx.json")
+
+    def load_index(self, benchmark_id: str, print_: str) -> list[SampleRow] | None:
+        try:
+            data = json.loads(self.index_path_for(benchmark_id).read_bytes())
+        except (OSError, ValueError):
+            return None
+        if data.get("fingerprint") != print_ or data.get("benchmark_id") != benchmark_id:
+            return None
+        return [SampleRow(row[0], benchmark_id, *row[1:]) for row in data["rows"]]
 
     def load(self, benchmark_id: str, print_: str) -> list[Sample] | None:
         path = self.path_for(benchmark_id)
@@ -141,6 +175,9 @@ class SampleCache:
         self.directory.mkdir(parents=True, exist_ok=True)
         payload = {"benchmark_id": benchmark_id, "fingerprint": print_, "samples": [s.to_dict() for s in samples]}
         atomic_write_text(self.path_for(benchmark_id), json.dumps(payload, ensure_ascii=False))
+        rows = [[s.key, s.task, s.slot, s.tone, s.operator, s.content_hash, s.valid] for s in samples]
+        index = {"benchmark_id": benchmark_id, "fingerprint": print_, "rows": rows}
+        atomic_write_text(self.index_path_for(benchmark_id), json.dumps(index, ensure_ascii=False))
 
 
 @dataclass

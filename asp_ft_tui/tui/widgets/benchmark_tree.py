@@ -1,4 +1,5 @@
-"""The benchmark tree: categories, groups with their variants beneath, and problem folders."""
+"""The benchmark tree: categories, groups with their variants beneath, problem folders, and per
+benchmark its extraction state and review counts."""
 
 from __future__ import annotations
 
@@ -9,6 +10,54 @@ from textual.widgets.tree import TreeNode
 from asp_ft_tui.domain.benchmarks import Benchmark, FolderProblem, Library
 
 NodeData = Benchmark | FolderProblem | None
+STATUS_FILTERS = ("all", "not extracted", "needs review", "pending", "changed", "done", "problems")
+
+
+def badge(summary) -> Text:
+    """Extraction state and review counts of one benchmark, compact."""
+    if summary is None:
+        return Text("")
+    parts: list[tuple[str, str]] = []
+    if summary.extraction == "not extracted":
+        parts.append(("not extracted", "dim"))
+    elif summary.extraction == "failed":
+        parts.append(("extraction failed", "red"))
+    else:
+        style = "green" if summary.components_valid == summary.components_total else "yellow"
+        parts.append((f"{summary.components_valid}/{summary.components_total}", style))
+        parts.append(("F" if summary.faithful == "faithful" else "F?" if summary.faithful != "not faithful" else "F!",
+                      "green" if summary.faithful == "faithful" else "red"))
+        c = summary.counts
+        if summary.samples_built:
+            parts.append((f"+{c['approved']}", "green"))
+            parts.append((f"?{c['pending']}", "yellow" if c["pending"] else "dim"))
+            parts.append((f"-{c['rejected']}", "red" if c["rejected"] else "dim"))
+            if c["changed"]:
+                parts.append((f"~{c['changed']}", "magenta"))
+        else:
+            parts.append(("no samples", "dim"))
+    text = Text()
+    for label, style in parts:
+        text.append(" ")
+        text.append(label, style=style)
+    return text
+
+
+def matches(summary, bench: Benchmark, text: str, status: str) -> bool:
+    if text and text.lower() not in bench.id.lower():
+        return False
+    if status in ("all", "problems"):
+        return status == "all"
+    if summary is None:
+        return False
+    c = summary.counts
+    return {
+        "not extracted": summary.extraction in ("not extracted", "failed"),
+        "needs review": summary.extraction == "needs review",
+        "pending": c["pending"] > 0,
+        "changed": c["changed"] > 0,
+        "done": summary.samples_built and c["pending"] == 0 and c["changed"] == 0 and sum(c.values()) > 0,
+    }[status]
 
 
 class BenchmarkTree(Tree[NodeData]):
@@ -17,30 +66,57 @@ class BenchmarkTree(Tree[NodeData]):
     def __init__(self, **kwargs) -> None:
         super().__init__("Benchmarks", **kwargs)
         self.show_root = False
+        self.guide_depth = 2
+        self._leaves: dict[str, TreeNode[NodeData]] = {}
+        self._grouped: set[str] = set()
 
-    def show_library(self, library: Library) -> None:
+    def show_library(self, library: Library, summaries: dict | None = None, *, text: str = "",
+                     status: str = "all") -> None:
+        summaries = summaries or {}
         self.clear()
+        self._leaves = {}
+        self._grouped = set()
         categories: dict[str, TreeNode[NodeData]] = {}
-        for group, members in library.groups().items():
+        shown = 0
+        for members in library.groups().values():
+            members = [b for b in members if matches(summaries.get(b.id), b, text, status)]
+            if not members:
+                continue
+            shown += len(members)
             parent = self._category_node(categories, members[0].category)
             if len(members) == 1:
-                parent.add_leaf(_bench_label(members[0]), data=members[0])
+                self._leaves[members[0].id] = parent.add_leaf(self._label(members[0], summaries), data=members[0])
                 continue
             variants = sum(1 for m in members if m.variant is not None)
-            label = Text.assemble(members[0].base_name, (f"  +{variants} variants", "dim"))
+            label = Text.assemble(members[0].base_name, "  ", (f"+{variants} variants", "dim"))
             group_node = parent.add(label, data=None, expand=True)
             for bench in members:
-                group_node.add_leaf(_bench_label(bench, in_group=True), data=bench)
-        if library.problems:
-            problems = self.root.add(
-                Text(f"Problems ({len(library.problems)})", style="bold red"), data=None, expand=True
-            )
-            for problem in library.problems:
-                problems.add_leaf(Text.assemble((problem.id, "red"), ("  " + problem.reason, "dim")), data=problem)
+                self._leaves[bench.id] = group_node.add_leaf(self._label(bench, summaries, True), data=bench)
+                self._grouped.add(bench.id)
+        problems = [p for p in library.problems if not text or text.lower() in p.id.lower()]
+        if problems and status in ("all", "problems"):
+            node = self.root.add(Text(f"Problems ({len(problems)})", style="bold red"), data=None, expand=True)
+            for problem in problems:
+                node.add_leaf(Text.assemble((problem.id, "red"), "  ", (problem.reason, "dim")), data=problem)
         for path, node in categories.items():
-            count = sum(1 for b in library.benchmarks if b.category == path or b.category.startswith(path + "/"))
-            node.set_label(Text.assemble((path.rsplit("/", 1)[-1] or "(uncategorised)", "bold"), (f"  {count}", "dim")))
+            count = sum(1 for b in library.benchmarks if (b.category == path or b.category.startswith(path + "/"))
+                        and matches(summaries.get(b.id), b, text, status))
+            node.set_label(Text.assemble((path.rsplit("/", 1)[-1] or "(uncategorised)", "bold"), "  ", (str(count), "dim")))
         self.root.expand()
+        self.border_title = f"Benchmarks ({shown}/{len(library.benchmarks)})"
+
+    def update_benchmark(self, bench: Benchmark, summary) -> None:
+        node = self._leaves.get(bench.id)
+        if node is not None:
+            node.data = bench
+            node.set_label(self._label(bench, {bench.id: summary}, in_group=bench.id in self._grouped))
+
+    def select_benchmark(self, benchmark_id: str) -> bool:
+        node = self._leaves.get(benchmark_id)
+        if node is None:
+            return False
+        self.call_after_refresh(self.move_cursor, node)
+        return True
 
     def _category_node(self, categories: dict[str, TreeNode[NodeData]], category: str) -> TreeNode[NodeData]:
         node = self.root
@@ -59,16 +135,13 @@ class BenchmarkTree(Tree[NodeData]):
         """How many benchmark leaves the tree shows."""
         return sum(1 for node in _walk(self.root) if isinstance(node.data, Benchmark))
 
+    @staticmethod
+    def _label(bench: Benchmark, summaries: dict, in_group: bool = False) -> Text:
+        name = f"variant {bench.variant}" if in_group and bench.variant is not None else bench.name
+        return Text.assemble(name, " ", badge(summaries.get(bench.id)))
+
 
 def _walk(node: TreeNode[NodeData]):
     for child in node.children:
         yield child
         yield from _walk(child)
-
-
-def _bench_label(bench: Benchmark, in_group: bool = False) -> Text:
-    name = bench.name
-    if in_group and bench.variant is not None:
-        name = f"variant {bench.variant}"
-    tags = " ".join(t for t, on in (("NL", bench.nl), ("IR", bench.ir), ("structure", bench.structure_file)) if on)
-    return Text.assemble(name, (f"  {tags}", "dim"))

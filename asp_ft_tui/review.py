@@ -1,0 +1,230 @@
+"""The review session: everything the curation app and `asp-ft review` show and do, no Textual.
+
+It joins the benchmark library, each benchmark's extraction (structure + sidecar), the sample
+cache's index rows and the decisions in the curation store, and keeps the counts per benchmark
+current as decisions are made. Sample text is read from the cache only when it is looked at.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from asp_ft_tui.domain.benchmarks import Benchmark, Library, discover
+from asp_ft_tui.domain.samples import CHANGED, Sample
+from asp_ft_tui.domain.structure import META_FILE, STRUCTURE_FILE
+from asp_ft_tui.prompts import PromptSet, load_prompts
+from asp_ft_tui.samples import BuildSettings, SampleCache, SampleRow, build_samples, fingerprint
+from asp_ft_tui.store import CurationStore, Decision
+from asp_ft_tui.workspace import Workspace
+
+REVIEW_STATUSES = ("pending", "approved", "rejected", CHANGED)
+
+
+@dataclass
+class BenchmarkSummary:
+    bench: Benchmark
+    extraction: str = "not extracted"
+    """not extracted, extracted, failed, needs review."""
+    components_valid: int = 0
+    components_total: int = 0
+    faithful: str = ""
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(REVIEW_STATUSES, 0))
+    samples_built: bool = False
+
+
+class ReviewError(Exception):
+    """A review action cannot be done; the message says why."""
+
+
+class ReviewSession:
+    def __init__(self, workspace: Workspace, store: CurationStore, prompts: PromptSet | None = None,
+                 settings: BuildSettings | None = None) -> None:
+        self.workspace = workspace
+        self.store = store
+        self.prompts = prompts or load_prompts(workspace.prompts_dir)
+        self.settings = settings or BuildSettings()
+        self.cache = SampleCache(workspace.cache_dir / "samples")
+        self.library = Library(root=workspace.benchmarks_dir)
+        self.summaries: dict[str, BenchmarkSummary] = {}
+        self.rows: dict[str, SampleRow] = {}
+        self._texts: dict[str, dict[str, Sample]] = {}
+        self._lock = threading.RLock()
+
+    @classmethod
+    def open(cls, workspace: Workspace, *, readonly: bool = False) -> "ReviewSession":
+        session = cls(workspace, CurationStore.for_workspace(workspace, readonly=readonly))
+        session.reload()
+        return session
+
+    def close(self) -> None:
+        self.store.close()
+
+    # -- loading -------------------------------------------------------------------------------
+    def reload(self) -> None:
+        library = discover(self.workspace.benchmarks_dir)
+        summaries, rows = {}, {}
+        for bench in library.benchmarks:
+            summary, bench_rows = self._load_benchmark(bench)
+            summaries[bench.id] = summary
+            rows.update((r.key, r) for r in bench_rows)
+        with self._lock:
+            self.library, self.summaries, self.rows = library, summaries, rows
+            self._texts.clear()
+            for summary in summaries.values():
+                self._count(summary)
+
+    def refresh_benchmark(self, benchmark_id: str) -> None:
+        """Re-read one benchmark (after an extraction, an edit or a build)."""
+        bench = next((b for b in discover(self.workspace.benchmarks_dir).benchmarks if b.id == benchmark_id), None)
+        with self._lock:
+            for key in [k for k, r in self.rows.items() if r.benchmark_id == benchmark_id]:
+                del self.rows[key]
+            self._texts.pop(benchmark_id, None)
+            if bench is None:
+                self.summaries.pop(benchmark_id, None)
+                return
+            summary, bench_rows = self._load_benchmark(bench)
+            self.summaries[bench.id] = summary
+            self.rows.update((r.key, r) for r in bench_rows)
+            self.library.benchmarks = [bench if b.id == bench.id else b for b in self.library.benchmarks]
+            self._count(summary)
+
+    def _load_benchmark(self, bench: Benchmark) -> tuple[BenchmarkSummary, list[SampleRow]]:
+        summary = BenchmarkSummary(bench)
+        meta = _read_json(bench.path / META_FILE)
+        if (bench.path / STRUCTURE_FILE).is_file():
+            summary.extraction = "extracted"
+            components = (meta or {}).get("components") or {}
+            summary.components_total = len(components)
+            summary.components_valid = sum(1 for c in components.values() if c.get("ok"))
+            summary.faithful = ((meta or {}).get("faithfulness") or {}).get("verdict", "")
+            if (meta or {}).get("needs_review"):
+                summary.extraction = "needs review"
+        elif meta is not None and meta.get("status") == "failed":
+            summary.extraction = "failed"
+        rows: list[SampleRow] = []
+        if summary.extraction in ("extracted", "needs review"):
+            print_ = fingerprint(bench, self.prompts, self.settings)
+            found = self.cache.load_index(bench.id, print_) if print_ else None
+            if found is not None:
+                rows, summary.samples_built = found, True
+        return summary, rows
+
+    def _count(self, summary: BenchmarkSummary) -> None:
+        counts = dict.fromkeys(REVIEW_STATUSES, 0)
+        for row in self.rows.values():
+            if row.benchmark_id == summary.bench.id:
+                counts[self.status_of(row)] += 1
+        summary.counts = counts
+
+    # -- samples -------------------------------------------------------------------------------
+    def status_of(self, row: SampleRow) -> str:
+        decision = self.store.decision(row.key)
+        if decision is None or decision.status == "pending":
+            return "pending"
+        if decision.content_hash != row.content_hash:
+            return CHANGED
+        return decision.status
+
+    def sample(self, key: str) -> Sample:
+        row = self.rows[key]
+        with self._lock:
+            texts = self._texts.get(row.benchmark_id)
+            if texts is None:
+                bench = self.library.get(row.benchmark_id)
+                print_ = fingerprint(bench, self.prompts, self.settings) if bench else None
+                loaded = self.cache.load(row.benchmark_id, print_) if print_ else None
+                texts = self._texts[row.benchmark_id] = {s.key: s for s in loaded or []}
+        if key not in texts:
+            raise ReviewError(f"the samples of {row.benchmark_id} changed on disk; rescan")
+        return texts[key]
+
+    def filtered(self, *, status: str | None = None, task: str | None = None, tone: str | None = None,
+                 benchmark: str | None = None, operator: str | None = None, text: str = "") -> list[SampleRow]:
+        order = {b.id: i for i, b in enumerate(self.library.benchmarks)}
+        out = []
+        for row in self.rows.values():
+            if (benchmark and row.benchmark_id != benchmark) or (task and row.task != task) \
+                    or (tone and row.tone != tone) or (operator and row.operator != operator) \
+                    or (text and text.lower() not in row.key.lower()):
+                continue
+            if status and self.status_of(row) != status:
+                continue
+            out.append(row)
+        return sorted(out, key=lambda r: (order.get(r.benchmark_id, 0), r.key))
+
+    # -- decisions -----------------------------------------------------------------------------
+    def decide(self, key: str, status: str, *, edit: str | None = None) -> Decision:
+        """Record a decision durably; an edited answer must pass clingo first (see `check_edit`)."""
+        row = self.rows.get(key)
+        if row is None:
+            raise ReviewError(f"no sample {key!r}")
+        if status == "approved" and not row.valid and edit is None:
+            raise ReviewError("this sample's answer does not pass clingo; edit it before approving")
+        decision = self.store.record(key, status, row.content_hash, edit=edit)
+        self._count(self.summaries[row.benchmark_id])
+        return decision
+
+    def check_edit(self, key: str, answer: str, engine) -> tuple[bool, str]:
+        """(passes, canonical error) of an edited answer in its sample's context."""
+        result = engine.validate(answer, self.sample(key).context)
+        return result.ok, result.error_text
+
+    def approve_edit(self, key: str, answer: str, engine) -> Decision:
+        ok, error = self.check_edit(key, answer, engine)
+        if not ok:
+            raise ReviewError(f"the edited answer does not pass clingo:\n{error}")
+        return self.decide(key, "approved", edit=answer)
+
+    def undo(self) -> str | None:
+        undone = self.store.undo()
+        if undone is None:
+            return None
+        key = undone[0]
+        row = self.rows.get(key)
+        if row is not None:
+            self._count(self.summaries[row.benchmark_id])
+        return key
+
+    def bulk_approve(self, benchmark_id: str) -> int:
+        """Approve every valid sample of a benchmark that is pending or changed."""
+        targets = [r for r in self.rows.values() if r.benchmark_id == benchmark_id and r.valid
+                   and self.status_of(r) in ("pending", CHANGED)]
+        self.store.record_many([(r.key, "approved", r.content_hash, None, None) for r in targets])
+        self._count(self.summaries[benchmark_id])
+        return len(targets)
+
+    def totals(self) -> dict[str, int]:
+        out = dict.fromkeys(REVIEW_STATUSES, 0)
+        for summary in self.summaries.values():
+            for status, n in summary.counts.items():
+                out[status] += n
+        return out
+
+    # -- building ------------------------------------------------------------------------------
+    def build(self, benchmark_ids: Iterable[str], engine) -> int:
+        """Build (or re-read from cache) the samples of extracted benchmarks; returns how many built."""
+        benches = [b for b in self.library.benchmarks if b.id in set(benchmark_ids)]
+        report = build_samples(benches, self.prompts, engine, self.settings, self.cache)
+        for bench in benches:
+            self.refresh_benchmark(bench.id)
+        return report.built
+
+    def all_samples(self) -> list[Sample]:
+        out = []
+        for benchmark_id in sorted({r.benchmark_id for r in self.rows.values()}):
+            key = next(k for k, r in self.rows.items() if r.benchmark_id == benchmark_id)
+            self.sample(key)
+            out.extend(self._texts[benchmark_id].values())
+        return out
+
+
+def _read_json(path: Path):
+    try:
+        return json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return None

@@ -1,0 +1,95 @@
+"""Component review: the benchmark's description and original ASP beside its extracted
+components, each with its description (and tone variants), code, clingo status and the
+faithfulness verdict."""
+
+from __future__ import annotations
+
+import json
+
+from rich.console import Group
+from rich.panel import Panel
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import ListItem, ListView, Static
+
+from asp_ft_tui.domain.benchmarks import Benchmark
+from asp_ft_tui.domain.structure import META_FILE, STRUCTURE_FILE, Structure, StructureError
+
+
+def load_structure(bench: Benchmark) -> tuple[Structure | None, dict]:
+    try:
+        structure = Structure.from_dict(json.loads((bench.path / STRUCTURE_FILE).read_bytes()))
+    except (OSError, ValueError, StructureError):
+        structure = None
+    try:
+        meta = json.loads((bench.path / META_FILE).read_bytes())
+    except (OSError, ValueError):
+        meta = {}
+    return structure, meta
+
+
+class ComponentItem(ListItem):
+    def __init__(self, slot: str, renderable) -> None:
+        super().__init__(Static(renderable))
+        self.slot = slot
+
+
+class ComponentsPane(Horizontal):
+    """Left: NL / IR / ASP.txt. Right: the components, one list item each."""
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="source-scroll"):
+            yield Static(id="source")
+        yield ListView(id="components")
+
+    def show(self, bench: Benchmark | None) -> None:
+        self.bench = bench
+        source = self.query_one("#source", Static)
+        items = self.query_one("#components", ListView)
+        items.clear()
+        if bench is None:
+            source.update(Text("Select a benchmark in the Benchmarks tab.", style="dim"))
+            return
+        parts = [Text(bench.id, style="bold")]
+        if bench.nl is not None:
+            parts.append(Panel(Text(bench.nl.strip()), title="NL.txt", border_style="blue"))
+        if bench.ir is not None:
+            parts.append(Panel(Text(bench.ir.strip()), title="IR.txt", border_style="blue"))
+        parts.append(Panel(Text(bench.asp.rstrip()), title=bench.asp_file.name, border_style="cyan"))
+        source.update(Group(*parts))
+        structure, meta = load_structure(bench)
+        if structure is None:
+            state = meta.get("error") or "not extracted yet: press x to extract it"
+            items.append(ListItem(Static(Text(state, style="yellow"))))
+            return
+        faith = meta.get("faithfulness") or {}
+        provenance = meta.get("provenance") or {}
+        tones_note = " (template tones)" if provenance.get("template_tones") else ""
+        verdict = faith.get("verdict", "unknown")
+        items.append(ListItem(Static(Text.assemble(
+            ("faithfulness: ", "bold"), (verdict, "green" if verdict == "faithful" else "red"),
+            "  ", faith.get("reason", ""), "\n", ("teacher ", "dim"), str(provenance.get("teacher") or meta.get("teacher")),
+            "  ", ("tone ", "dim"), str(provenance.get("tone")), (tones_note, "dim")))))
+        components = meta.get("components") or {}
+        descriptions = meta.get("descriptions") or {}
+        for slot, code in structure.components():
+            status = components.get(slot, {})
+            ok = status.get("ok")
+            head = Text.assemble((slot, "bold"), "  ", ("valid" if ok else "invalid" if ok is False else "unchecked",
+                                                        "green" if ok else "red" if ok is False else "dim"))
+            if status.get("rounds"):
+                head.append("  ")
+                head.append(f"repaired in {status['rounds']} round(s)", style="yellow")
+            lines = [head]
+            for tone, text in (descriptions.get(slot) or {}).items():
+                lines.append(Text.assemble((f"{tone}: ", "dim"), text))
+            lines.append(Panel(Text(code), border_style="green" if ok else "red"))
+            if status.get("error_text"):
+                lines.append(Text(status["error_text"], style="red"))
+            items.append(ComponentItem(slot, Group(*lines)))
+        self.structure = structure
+
+    def selected_slot(self) -> str | None:
+        item = self.query_one("#components", ListView).highlighted_child
+        return item.slot if isinstance(item, ComponentItem) else None

@@ -1,0 +1,81 @@
+"""The review queue: every sample, filtered by status, task and text, one row each."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import DataTable, Input, Static
+
+from asp_ft_tui.samples import SampleRow
+from asp_ft_tui.tui.widgets.sample_view import STATUS_STYLE, SampleView
+
+STATUS_CYCLE = (None, "pending", "approved", "rejected", "changed")
+TASK_CYCLE = (None, "instance", "generator", "hard", "soft", "repair")
+
+
+class ReviewQueue(Vertical):
+    class Highlighted(Message):
+        def __init__(self, key: str | None) -> None:
+            super().__init__()
+            self.key = key
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.status_filter: str | None = None
+        self.task_filter: str | None = None
+        self.benchmark_filter: str | None = None
+        self.keys: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="queue-filters")
+        yield Input(placeholder="filter by key text (enter to apply)", id="queue-text")
+        table = DataTable(id="queue-table", cursor_type="row", zebra_stripes=True)
+        table.add_columns("status", "task", "slot", "tone / operator", "benchmark")
+        yield table
+        with VerticalScroll(id="sample-scroll"):
+            yield SampleView(id="sample")
+
+    def load(self, rows: list[SampleRow], status_of, keep: str | None = None) -> None:
+        """Fill the table; keep the cursor on `keep` (a key) when it is still listed."""
+        table = self.query_one(DataTable)
+        table.clear()
+        self.keys = []
+        for row in rows:
+            status = status_of(row)
+            table.add_row(Text(status, style=STATUS_STYLE.get(status, "")), row.task, row.slot,
+                          row.operator if row.task == "repair" else (row.tone or "-"), row.benchmark_id, key=row.key)
+            self.keys.append(row.key)
+        self.query_one("#queue-filters", Static).update(Text.assemble(
+            ("status ", "dim"), self.status_filter or "all", "  ", ("task ", "dim"), self.task_filter or "all",
+            "  ", ("benchmark ", "dim"), self.benchmark_filter or "all", "  ", (f"{len(rows)} samples", "bold")))
+        if keep in self.keys:
+            self.move_to(keep)
+        elif not self.keys:
+            self.post_message(self.Highlighted(None))
+
+    def update_row(self, key: str, status: str) -> None:
+        if key in self.keys:
+            self.query_one(DataTable).update_cell(key, "status", Text(status, style=STATUS_STYLE.get(status, "")),
+                                                  update_width=False)
+
+    def move_to(self, key: str) -> None:
+        table = self.query_one(DataTable)
+        table.move_cursor(row=self.keys.index(key))
+
+    @property
+    def current(self) -> str | None:
+        table = self.query_one(DataTable)
+        if not self.keys or table.cursor_row is None or table.cursor_row >= len(self.keys):
+            return None
+        return self.keys[table.cursor_row]
+
+    def step(self, delta: int) -> None:
+        table = self.query_one(DataTable)
+        if self.keys:
+            table.move_cursor(row=max(0, min(len(self.keys) - 1, table.cursor_row + delta)))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        self.post_message(self.Highlighted(event.row_key.value if event.row_key else None))
