@@ -63,6 +63,12 @@ class ReviewSession:
     def close(self) -> None:
         self.store.close()
 
+    def __enter__(self) -> "ReviewSession":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     # -- loading -------------------------------------------------------------------------------
     def reload(self) -> None:
         library = discover(self.workspace.benchmarks_dir)
@@ -131,7 +137,9 @@ class ReviewSession:
         return decision.status
 
     def sample(self, key: str) -> Sample:
-        row = self.rows[key]
+        row = self.rows.get(key)
+        if row is None:
+            raise ReviewError(f"no sample {key!r}")
         with self._lock:
             texts = self._texts.get(row.benchmark_id)
             if texts is None:

@@ -32,7 +32,8 @@ class ReviewQueue(Vertical):
         yield Static(id="queue-filters")
         yield Input(placeholder="filter by key text (enter to apply)", id="queue-text")
         table = DataTable(id="queue-table", cursor_type="row", zebra_stripes=True)
-        table.add_columns("status", "task", "slot", "tone / operator", "benchmark")
+        for label in ("status", "task", "slot", "tone / operator", "benchmark"):
+            table.add_column(label, key=label)
         yield table
         with VerticalScroll(id="sample-scroll"):
             yield SampleView(id="sample")

@@ -1,0 +1,210 @@
+"""The curation app driven by Textual's pilot: extraction, review keys, restart, cancel."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+
+from asp_ft_tui import paths
+from asp_ft_tui.asp.engine import Engine, EngineConfig
+from asp_ft_tui.domain.benchmarks import discover
+from asp_ft_tui.review import ReviewSession
+from asp_ft_tui.tui.app import make_app
+from asp_ft_tui.tui.widgets.benchmark_tree import BenchmarkTree
+from asp_ft_tui.tui.widgets.queue import ReviewQueue
+from asp_ft_tui.workspace import init_workspace
+
+PICKED = ["Graph Problems/clique", "Puzzles/sudoku_4x4", "Planning and Configuration/knapsack"]
+LATER = "Scheduling/meeting_room_booking"
+
+
+@pytest.fixture(scope="module")
+def engine():
+    with Engine(EngineConfig(workers=2)) as eng:
+        yield eng
+
+
+@pytest.fixture(autouse=True)
+def offline(monkeypatch):
+    for name in ("GEMINI_API_KEY", "GOOGLE_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def small_workspace(root, engine, extracted=PICKED):
+    from asp_ft_tui.extraction import Extractor, Settings, run_extraction
+    from asp_ft_tui.prompts import load_prompts
+    from asp_ft_tui.teachers.structural import StructuralTeacher
+
+    ws = init_workspace(root, with_samples=False)
+    for rel in [*PICKED, LATER]:
+        shutil.copytree(paths.bundled_benchmarks() / rel, ws.benchmarks_dir / rel)
+    benches = [b for b in discover(ws.benchmarks_dir).benchmarks if b.id in extracted]
+    run_extraction(Extractor(StructuralTeacher(engine), engine, load_prompts(), Settings()), benches)
+    with ReviewSession.open(ws) as session:
+        session.build([b.id for b in benches], engine)
+    return ws
+
+
+async def settle(pilot, app):
+    for _ in range(3):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+@pytest.fixture
+def ws(tmp_path, engine):
+    return small_workspace(tmp_path / "ws", engine)
+
+
+async def test_review_keys_and_restart_returns_to_the_same_place(ws, engine):
+    app = make_app(ws, engine=engine)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("3")
+        await settle(pilot, app)
+        queue = app.query_one(ReviewQueue)
+        first = queue.current
+        assert first is not None
+        await pilot.press("a")
+        assert app.session.store.decision(first).status == "approved"
+        second = queue.current
+        assert second != first
+        await pilot.press("r")
+        assert app.session.store.decision(second).status == "rejected"
+        await pilot.press("u")
+        assert app.session.store.decision(second) is None and queue.current == second
+        clique = app.session.summaries["Graph Problems/clique"]
+        assert clique.counts["approved"] == 1
+        await pilot.press("j", "j")
+        position = queue.current
+        await pilot.pause(0.7)
+        await pilot.press("q")
+    again = make_app(ws, engine=engine)
+    async with again.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, again)
+        assert again.query_one("#tabs").active == "review"
+        assert again.query_one(ReviewQueue).current == position
+        assert again.session.store.decision(first).status == "approved"
+
+
+async def test_an_edit_that_breaks_the_code_cannot_be_approved(ws, engine):
+    app = make_app(ws, engine=engine)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("3")
+        await settle(pilot, app)
+        key = app.query_one(ReviewQueue).current
+        await pilot.press("e")
+        await pilot.pause()
+        editor = app.screen
+        editor.query_one("TextArea").text = "this is :- not clingo"
+        await pilot.pause(0.5)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is editor, "an invalid edit is refused"
+        assert app.session.store.decision(key) is None
+        sample = app.session.sample(key)
+        editor.query_one("TextArea").text = sample.answer + "\n% checked by a reviewer"
+        await pilot.pause(0.5)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        decision = app.session.store.decision(key)
+        assert decision.status == "approved" and decision.edit.endswith("% checked by a reviewer")
+
+
+async def test_extract_a_benchmark_with_the_structural_teacher(ws, engine):
+    app = make_app(ws, engine=engine)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, app)
+        tree = app.query_one(BenchmarkTree)
+        assert app.session.summaries[LATER].extraction == "not extracted"
+        assert tree.select_benchmark(LATER)
+        await pilot.pause()
+        assert app.current_benchmark.id == LATER
+        await pilot.press("x")
+        await settle(pilot, app)
+        summary = app.session.summaries[LATER]
+        assert summary.extraction == "extracted" and summary.samples_built
+        assert summary.components_valid == summary.components_total > 0
+        assert summary.counts["pending"] > 0
+        assert any("extraction finished" in n.message for n in app._notifications)
+
+
+async def test_bulk_approve_asks_first(ws, engine):
+    app = make_app(ws, engine=engine)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, app)
+        app.query_one(BenchmarkTree).select_benchmark("Graph Problems/clique")
+        await pilot.pause()
+        await pilot.press("B")
+        await pilot.pause()
+        await pilot.press("escape")
+        assert app.session.summaries["Graph Problems/clique"].counts["approved"] == 0
+        await pilot.press("B")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        counts = app.session.summaries["Graph Problems/clique"].counts
+        assert counts["approved"] > 0 and counts["pending"] == 0
+
+
+async def test_keys_are_answered_during_a_long_extraction_and_cancel_works(tmp_path, engine, monkeypatch):
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "bench"))
+    from synth import make_workspace
+
+    from asp_ft_tui.teachers.structural import StructuralTeacher
+
+    real_extract = StructuralTeacher.extract
+
+    def thoughtful(self, bench, tone, prompts):
+        time.sleep(0.05)  # a teacher that takes its time, like a real one
+        return real_extract(self, bench, tone, prompts)
+
+    monkeypatch.setattr(StructuralTeacher, "extract", thoughtful)
+    ws = make_workspace(tmp_path / "big", 120, seed=4)
+    app = make_app(ws, engine=engine)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("X")
+        await pilot.pause(0.3)
+        running = [w for w in app.workers if w.group == "extract" and w.is_running]
+        assert running, "the extraction runs in a worker"
+        started = time.monotonic()
+        await pilot.press("3")
+        await pilot.pause()
+        assert app.query_one("#tabs").active == "review"
+        assert time.monotonic() - started < 2
+        await pilot.press("c")
+        await settle(pilot, app)
+        extracted = sum(1 for s in app.session.summaries.values() if s.extraction != "not extracted")
+        assert 0 < extracted < 120
+        assert any("extraction cancelled" in n.message for n in app._notifications)
+
+
+def test_starting_the_app_imports_no_heavy_module(ws):
+    probe = (
+        "import asyncio, sys\n"
+        "from asp_ft_tui.tui.app import make_app\n"
+        "async def run():\n"
+        "    app = make_app(sys.argv[1])\n"
+        "    async with app.run_test() as pilot:\n"
+        "        for _ in range(3):\n"
+        "            await app.workers.wait_for_complete(); await pilot.pause()\n"
+        "        assert app.query_one('BenchmarkTree').benchmark_count() == 4\n"
+        "        await pilot.press('3'); await app.workers.wait_for_complete(); await pilot.pause()\n"
+        "asyncio.run(run())\n"
+        "heavy = [m for m in ('mlx', 'mlx_lm', 'transformers', 'google.genai') if m in sys.modules]\n"
+        "print('HEAVY:' + ','.join(heavy))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe, str(ws.root)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().endswith("HEAVY:")
