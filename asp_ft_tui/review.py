@@ -51,6 +51,7 @@ class ReviewSession:
         self.library = Library(root=workspace.benchmarks_dir)
         self.summaries: dict[str, BenchmarkSummary] = {}
         self.rows: dict[str, SampleRow] = {}
+        self._by_benchmark: dict[str, list[str]] = {}
         self._texts: dict[str, dict[str, Sample]] = {}
         self._lock = threading.RLock()
 
@@ -79,16 +80,23 @@ class ReviewSession:
             rows.update((r.key, r) for r in bench_rows)
         with self._lock:
             self.library, self.summaries, self.rows = library, summaries, rows
+            self._index()
             self._texts.clear()
             for summary in summaries.values():
                 self._count(summary)
+
+    def _index(self) -> None:
+        by_benchmark: dict[str, list[str]] = {}
+        for key, row in self.rows.items():
+            by_benchmark.setdefault(row.benchmark_id, []).append(key)
+        self._by_benchmark = by_benchmark
 
     def refresh_benchmark(self, benchmark_id: str) -> None:
         """Re-read one benchmark (after an extraction, an edit or a build)."""
         bench = next((b for b in discover(self.workspace.benchmarks_dir).benchmarks if b.id == benchmark_id), None)
         with self._lock:
-            for key in [k for k, r in self.rows.items() if r.benchmark_id == benchmark_id]:
-                del self.rows[key]
+            for key in self._by_benchmark.pop(benchmark_id, []):
+                self.rows.pop(key, None)
             self._texts.pop(benchmark_id, None)
             if bench is None:
                 self.summaries.pop(benchmark_id, None)
@@ -96,6 +104,7 @@ class ReviewSession:
             summary, bench_rows = self._load_benchmark(bench)
             self.summaries[bench.id] = summary
             self.rows.update((r.key, r) for r in bench_rows)
+            self._by_benchmark[bench.id] = [r.key for r in bench_rows]
             self.library.benchmarks = [bench if b.id == bench.id else b for b in self.library.benchmarks]
             self._count(summary)
 
@@ -122,9 +131,8 @@ class ReviewSession:
 
     def _count(self, summary: BenchmarkSummary) -> None:
         counts = dict.fromkeys(REVIEW_STATUSES, 0)
-        for row in self.rows.values():
-            if row.benchmark_id == summary.bench.id:
-                counts[self.status_of(row)] += 1
+        for key in self._by_benchmark.get(summary.bench.id, ()):
+            counts[self.status_of(self.rows[key])] += 1
         summary.counts = counts
 
     # -- samples -------------------------------------------------------------------------------
@@ -200,11 +208,13 @@ class ReviewSession:
 
     def bulk_approve(self, benchmark_id: str) -> int:
         """Approve every valid sample of a benchmark that is pending or changed."""
-        targets = [r for r in self.rows.values() if r.benchmark_id == benchmark_id and r.valid
-                   and self.status_of(r) in ("pending", CHANGED)]
+        targets = [r for r in self.rows_of(benchmark_id) if r.valid and self.status_of(r) in ("pending", CHANGED)]
         self.store.record_many([(r.key, "approved", r.content_hash, None, None) for r in targets])
         self._count(self.summaries[benchmark_id])
         return len(targets)
+
+    def rows_of(self, benchmark_id: str) -> list[SampleRow]:
+        return [self.rows[key] for key in self._by_benchmark.get(benchmark_id, ())]
 
     def totals(self) -> dict[str, int]:
         out = dict.fromkeys(REVIEW_STATUSES, 0)
@@ -224,10 +234,10 @@ class ReviewSession:
 
     def all_samples(self) -> list[Sample]:
         out = []
-        for benchmark_id in sorted({r.benchmark_id for r in self.rows.values()}):
-            key = next(k for k, r in self.rows.items() if r.benchmark_id == benchmark_id)
-            self.sample(key)
-            out.extend(self._texts[benchmark_id].values())
+        for benchmark_id, keys in sorted(self._by_benchmark.items()):
+            if keys:
+                self.sample(keys[0])
+                out.extend(self._texts[benchmark_id].values())
         return out
 
 

@@ -397,10 +397,10 @@ class AspFtApp(App[None]):
         except (ReviewError, StoreError) as err:
             self.notify(str(err), severity="error")
             return
-        self._after_decision(key)
+        self._after_decision(key, show=False)
         queue.step(1)
 
-    def _after_decision(self, key: str) -> None:
+    def _after_decision(self, key: str, show: bool = True) -> None:
         row = self.session.rows.get(key)
         if row is None:
             return
@@ -408,7 +408,8 @@ class AspFtApp(App[None]):
         bench = self.session.library.get(row.benchmark_id)
         if bench is not None:
             self.query_one(BenchmarkTree).update_benchmark(bench, self.session.summaries.get(bench.id))
-        self._sample_highlighted(ReviewQueue.Highlighted(self.query_one(ReviewQueue).current))
+        if show:
+            self._sample_highlighted(ReviewQueue.Highlighted(self.query_one(ReviewQueue).current))
         self._save_soon()
 
     def action_approve(self) -> None:
@@ -451,7 +452,7 @@ class AspFtApp(App[None]):
         bench_id = self._focus_benchmark_id()
         if bench_id is None:
             return
-        targets = [r for r in self.session.rows.values() if r.benchmark_id == bench_id and r.valid
+        targets = [r for r in self.session.rows_of(bench_id) if r.valid
                    and self.session.status_of(r) in ("pending", "changed")]
         if not targets:
             self.notify("no valid pending samples in this benchmark", timeout=4)

@@ -45,6 +45,8 @@ def _colouring(rng: random.Random, n: int, soft: bool) -> tuple[str, str]:
         f"edge({edge_facts}).",
         "% The available colours and their prices.",
         f"colour({'; '.join(f'{c},{p}' for c, p in prices.items())}).",
+        "% Colours a vertex must not take.",
+        f"forbidden({'; '.join(f'{v},{colours[(planted[v] + 1) % k]}' for v in range(1, n + 1, 2))}).",
         "",
         "% --- Generator ---",
         "",
@@ -55,6 +57,8 @@ def _colouring(rng: random.Random, n: int, soft: bool) -> tuple[str, str]:
         "",
         "% Two vertices joined by an edge never share a colour.",
         ":- edge(U,V), assign(U,C), assign(V,C).",
+        "% Some vertices may not take some colours.",
+        ":- assign(V,C), forbidden(V,C).",
     ]
     if soft:
         asp += [
@@ -98,6 +102,8 @@ def _assignment(rng: random.Random, n: int, soft: bool) -> tuple[str, str]:
         f"task({'; '.join(tasks)}).",
         "% Which worker can do which task.",
         f"can({'; '.join(f'{w},{t}' for w, t in sorted(skills))}).",
+        "% Worker and task pairs that cannot happen this week.",
+        f"unavailable({'; '.join(f'{w},{t}' for w, t in sorted(skills) if planted[t] != w) or 'nobody,none'}).",
         "% The most tasks one worker may take.",
         f"#const max_load={load}.",
         "",
@@ -110,6 +116,8 @@ def _assignment(rng: random.Random, n: int, soft: bool) -> tuple[str, str]:
         "",
         "% No worker takes more tasks than the maximum load.",
         ":- worker(W), #count { T : does(W,T) } > max_load.",
+        "% A worker never does a task they are unavailable for.",
+        ":- does(W,T), unavailable(W,T).",
     ]
     if soft:
         asp += [
@@ -155,6 +163,8 @@ def _timetable(rng: random.Random, n: int, soft: bool) -> tuple[str, str]:
         f"slot(1..{slots}).",
         "% Pairs of events that share participants.",
         f"clash({'; '.join(f'{a},{b}' for a, b in clashes) or 'e1,e1'}).",
+        "% Slots in which an event cannot be held.",
+        f"blocked({'; '.join(f'{e},{planted[e] % slots + 1}' for e in events[::2])}).",
         "",
         "% --- Generator ---",
         "",
@@ -165,6 +175,8 @@ def _timetable(rng: random.Random, n: int, soft: bool) -> tuple[str, str]:
         "",
         "% Clashing events are never held in the same slot.",
         ":- clash(A,B), A != B, at(A,S), at(B,S).",
+        "% An event is never held in a slot blocked for it.",
+        ":- at(E,S), blocked(E,S).",
     ]
     if soft:
         asp += [
