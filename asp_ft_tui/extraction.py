@@ -262,6 +262,27 @@ class Extractor:
         }
 
 
+def save_component(bench: Benchmark, slot: str, code: str, engine) -> bool:
+    """Write a reviewer's edit of one component back to structure.json (atomically) and record
+    its clingo status in the sidecar; returns whether it passes clingo with its context."""
+    structure, meta = load_cached(bench)
+    if structure is None:
+        raise StructureError(f"{bench.id} has no structure to edit")
+    structure = structure.with_code(slot, code)
+    result = engine.validate(code, structure.context_for(slot))
+    meta = meta or {}
+    components = meta.setdefault("components", {})
+    components[slot] = {"ok": result.ok, "error_text": result.error_text, "rounds": components.get(slot, {}).get("rounds", 0),
+                        "edited": True}
+    review = [s for s in meta.get("needs_review") or [] if s != slot]
+    meta["needs_review"] = review + ([] if result.ok else [slot])
+    meta.setdefault("edits", []).append({"slot": slot, "code": code, "ok": result.ok,
+                                         "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
+    atomic_write_text(bench.path / META_FILE, dump_json(meta))
+    atomic_write_text(bench.path / STRUCTURE_FILE, dump_json(structure.to_dict()))
+    return result.ok
+
+
 def _depends_on(slot: str) -> tuple[str, ...]:
     if slot == "instance":
         return ()

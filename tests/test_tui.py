@@ -208,3 +208,35 @@ def test_starting_the_app_imports_no_heavy_module(ws):
     out = subprocess.run([sys.executable, "-c", probe, str(ws.root)], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().endswith("HEAVY:")
+
+
+async def test_edit_a_component_and_its_reviewed_sample_shows_changed(ws, engine):
+    import json
+
+    from textual.widgets import ListView
+
+    app = make_app(ws, engine=engine)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, app)
+        app.query_one(BenchmarkTree).select_benchmark("Graph Problems/clique")
+        await pilot.pause()
+        key = next(k for k in app.session.rows if k.startswith("Graph Problems/clique::generator::"))
+        app.session.decide(key, "approved")
+        await pilot.press("2")
+        await settle(pilot, app)
+        components = app.query_one("#component-list", ListView)
+        slots = [getattr(item, "slot", None) for item in components.children]
+        components.index = slots.index("generator")
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+        editor = app.screen
+        original = editor.query_one("TextArea").text
+        editor.query_one("TextArea").text = original + "\n% reviewed: one team only"
+        await pilot.pause(0.5)
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        structure = json.loads((ws.benchmarks_dir / "Graph Problems/clique/structure.json").read_text())
+        assert structure["generator"].endswith("% reviewed: one team only")
+        assert app.session.status_of(app.session.rows[key]) == "changed"
+        assert app.session.summaries["Graph Problems/clique"].counts["changed"] >= 1

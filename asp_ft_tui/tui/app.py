@@ -36,7 +36,7 @@ from asp_ft_tui.workspace import Workspace, WorkspaceError, resolve_workspace
 
 log = logging.getLogger(__name__)
 TEACHER_CYCLE = ("structural", "gemini", "mlx")
-REVIEW_ACTIONS = {"approve", "reject", "edit", "next_pending", "step", "cycle_task"}
+REVIEW_ACTIONS = {"approve", "reject", "next_pending", "step", "cycle_task", "only_benchmark"}
 
 
 class AspFtApp(App[None]):
@@ -64,6 +64,7 @@ class AspFtApp(App[None]):
         Binding("t", "cycle_task", "Task", show=False, id="task"),
         Binding("slash", "focus_filter", "Find", show=False, id="find"),
         Binding("B", "bulk_approve", "Approve all", show=False, id="bulk_approve"),
+        Binding("b", "only_benchmark", "This benchmark", show=False, id="only_benchmark"),
         Binding("E", "export", "Export", id="export"),
         Binding("T", "cycle_teacher", "Teacher", show=False, id="teacher"),
         Binding("ctrl+r", "rescan", "Rescan", show=False, id="rescan"),
@@ -373,6 +374,11 @@ class AspFtApp(App[None]):
                 return False
         if action == "cancel_work":
             return bool(self.workers) and any(w.group == "extract" and w.is_running for w in self.workers) or None
+        if action == "edit":
+            try:
+                return self.query_one(TabbedContent).active in ("review", "components")
+            except Exception:
+                return False
         if action in ("extract", "extract_all"):
             try:
                 return self.query_one(TabbedContent).active in ("benchmarks", "components")
@@ -418,9 +424,21 @@ class AspFtApp(App[None]):
     def action_reject(self) -> None:
         self._decide("rejected")
 
+    def action_only_benchmark(self) -> None:
+        queue = self.query_one(ReviewQueue)
+        if queue.benchmark_filter is not None:
+            queue.benchmark_filter = None
+        else:
+            key = queue.current
+            queue.benchmark_filter = self.session.rows[key].benchmark_id if key else None
+        self._load_queue()
+
     def action_edit(self) -> None:
         from asp_ft_tui.tui.screens.editor import EditorScreen
 
+        if self.query_one(TabbedContent).active == "components":
+            self._edit_component()
+            return
         key = self.query_one(ReviewQueue).current
         if key is None:
             return
@@ -434,6 +452,36 @@ class AspFtApp(App[None]):
 
         self.push_screen(EditorScreen(f"Edit the answer of {key}", start, sample.context, self.engine,
                                       require_valid=True, save_label="approve"), done)
+
+    def _edit_component(self) -> None:
+        from asp_ft_tui.tui.screens.editor import EditorScreen
+
+        pane = self.query_one(ComponentsPane)
+        slot = pane.selected_slot()
+        bench = self.current_benchmark
+        if slot is None or bench is None or getattr(pane, "structure", None) is None:
+            self.notify("highlight a component first (arrow keys in the list on the right)", timeout=4)
+            return
+        structure = pane.structure
+
+        def done(code: str | None) -> None:
+            if code is not None and code != structure.code_of(slot):
+                self.save_component(bench, slot, code)
+
+        self.push_screen(EditorScreen(f"Edit {slot} of {bench.id}", structure.code_of(slot),
+                                      structure.context_for(slot), self.engine, require_valid=False,
+                                      save_label="save"), done)
+
+    @work(thread=True, exclusive=True, group="build", name="saving the component")
+    def save_component(self, bench: Benchmark, slot: str, code: str) -> None:
+        from asp_ft_tui.extraction import save_component
+        from asp_ft_tui.samples import build_samples
+
+        ok = save_component(bench, slot, code, self.engine)
+        build_samples([bench], self.session.prompts, self.engine, self.session.settings, self.session.cache)
+        self.post_message(self.BenchmarkChanged(bench.id))
+        self.post_message(self.WorkDone(f"saved {slot} of {bench.id}" + ("" if ok else " (it does not pass clingo)"),
+                                        "information" if ok else "warning"))
 
     def action_undo(self) -> None:
         if self.session is None:

@@ -41,12 +41,12 @@ class ComponentsPane(Horizontal):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="source-scroll"):
             yield Static(id="source")
-        yield ListView(id="components")
+        yield ListView(id="component-list")
 
     def show(self, bench: Benchmark | None) -> None:
         self.bench = bench
         source = self.query_one("#source", Static)
-        items = self.query_one("#components", ListView)
+        items = self.query_one("#component-list", ListView)
         items.clear()
         if bench is None:
             source.update(Text("Select a benchmark in the Benchmarks tab.", style="dim"))
@@ -91,5 +91,5 @@ class ComponentsPane(Horizontal):
         self.structure = structure
 
     def selected_slot(self) -> str | None:
-        item = self.query_one("#components", ListView).highlighted_child
+        item = self.query_one("#component-list", ListView).highlighted_child
         return item.slot if isinstance(item, ComponentItem) else None
