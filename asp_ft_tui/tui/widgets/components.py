@@ -69,7 +69,7 @@ class ComponentsPane(Horizontal):
         verdict = faith.get("verdict", "unknown")
         items.append(ListItem(Static(Text.assemble(
             ("faithfulness: ", "bold"), (verdict, "green" if verdict == "faithful" else "red"),
-            "  ", faith.get("reason", ""), "\n", ("teacher ", "dim"), str(provenance.get("teacher") or meta.get("teacher")),
+            "\n", faith.get("reason", ""), "\n", ("teacher ", "dim"), str(provenance.get("teacher") or meta.get("teacher")),
             "  ", ("tone ", "dim"), str(provenance.get("tone")), (tones_note, "dim")))))
         components = meta.get("components") or {}
         descriptions = meta.get("descriptions") or {}
