@@ -33,7 +33,7 @@ class ReviewQueue(Vertical):
         yield Input(placeholder="filter by key text (enter to apply)", id="queue-text")
         table = DataTable(id="queue-table", cursor_type="row", zebra_stripes=True)
         for label in ("status", "task", "slot", "tone / operator", "benchmark"):
-            table.add_column(label, key=label)
+            table.add_column(label, key=label, width=8 if label == "status" else None)
         yield table
         with VerticalScroll(id="sample-scroll"):
             yield SampleView(id="sample")
