@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from asp_ft_tui.domain.benchmarks import Benchmark, Library, discover
+from asp_ft_tui.domain.benchmarks import Benchmark, Library, discover, read_one
 from asp_ft_tui.domain.samples import CHANGED, Sample
 from asp_ft_tui.domain.structure import META_FILE, STRUCTURE_FILE
 from asp_ft_tui.prompts import PromptSet, load_prompts
@@ -93,7 +93,7 @@ class ReviewSession:
 
     def refresh_benchmark(self, benchmark_id: str) -> None:
         """Re-read one benchmark (after an extraction, an edit or a build)."""
-        bench = next((b for b in discover(self.workspace.benchmarks_dir).benchmarks if b.id == benchmark_id), None)
+        bench = read_one(self.workspace.benchmarks_dir, benchmark_id)
         with self._lock:
             for key in self._by_benchmark.pop(benchmark_id, []):
                 self.rows.pop(key, None)

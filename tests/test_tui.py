@@ -182,7 +182,9 @@ async def test_keys_are_answered_during_a_long_extraction_and_cancel_works(tmp_p
         await pilot.press("3")
         await pilot.pause()
         assert app.query_one("#tabs").active == "review"
-        assert time.monotonic() - started < 2
+        answered = time.monotonic() - started
+        print(f"key answered in {answered:.2f} s during the extraction")
+        assert answered < 2
         await pilot.press("c")
         await settle(pilot, app)
         extracted = sum(1 for s in app.session.summaries.values() if s.extraction != "not extracted")

@@ -152,6 +152,23 @@ def discover(root: Path | str) -> Library:
     return library
 
 
+def read_one(root: Path | str, benchmark_id: str) -> Benchmark | None:
+    """Re-read one benchmark folder (after an extraction or an edit) without walking the tree."""
+    folder = Path(root) / benchmark_id
+    library = Library(root=Path(root))
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: natural_key(e.name))
+    except OSError:
+        return None
+    files: dict[str, Path] = {}
+    for entry in entries:
+        if entry.name.lower() in KNOWN_NAMES:
+            files.setdefault(entry.name.lower(), Path(entry.path))
+    if files:
+        _add_folder(library, folder, tuple(benchmark_id.split("/")), files)
+    return library.benchmarks[0] if library.benchmarks else None
+
+
 def _rel_id(parts: tuple[str, ...]) -> str:
     return "/".join(parts) if parts else "."
 

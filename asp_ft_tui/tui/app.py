@@ -110,6 +110,7 @@ class AspFtApp(App[None]):
         self._queue_loaded = False
         self._log_handler: AppLogHandler | None = None
         self._save_timer = None
+        self._queue_timer = None
         self._restore: dict = {}
 
     @property
@@ -242,7 +243,10 @@ class AspFtApp(App[None]):
                 self._show_benchmark(bench)
         self._queue_loaded = False
         if self.query_one(TabbedContent).active == "review":
-            self._load_queue()
+            # Many benchmarks may finish in a row: rebuild the queue once things settle.
+            if self._queue_timer is not None:
+                self._queue_timer.stop()
+            self._queue_timer = self.set_timer(1.0, self._load_queue)
 
     @on(WorkDone)
     def _work_done(self, message: WorkDone) -> None:
