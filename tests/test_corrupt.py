@@ -8,7 +8,6 @@ import re
 import subprocess
 import sys
 
-import clingo
 import pytest
 
 from asp_ft_tui.asp.checker import join_context

@@ -27,19 +27,20 @@ from asp_ft_tui.domain.benchmarks import Benchmark
 from asp_ft_tui.logs import setup_logging
 from asp_ft_tui.tui.commands import AspFtCommands
 from asp_ft_tui.tui.logpane import AppLogHandler
+from asp_ft_tui.tui.review_actions import ReviewActions
+from asp_ft_tui.tui.work_actions import WorkActions
 from asp_ft_tui.tui.widgets.benchmark_detail import BenchmarkDetail
 from asp_ft_tui.tui.widgets.benchmark_tree import STATUS_FILTERS, BenchmarkTree
 from asp_ft_tui.tui.widgets.components import ComponentsPane
-from asp_ft_tui.tui.widgets.queue import STATUS_CYCLE, TASK_CYCLE, ReviewQueue
+from asp_ft_tui.tui.widgets.queue import STATUS_CYCLE, ReviewQueue
 from asp_ft_tui.tui.widgets.sample_view import SampleView
 from asp_ft_tui.workspace import Workspace, WorkspaceError, resolve_workspace
 
 log = logging.getLogger(__name__)
-TEACHER_CYCLE = ("structural", "gemini", "mlx")
 REVIEW_ACTIONS = {"approve", "reject", "next_pending", "step", "cycle_task", "only_benchmark"}
 
 
-class AspFtApp(App[None]):
+class AspFtApp(ReviewActions, WorkActions, App[None]):
     TITLE = "asp-ft"
     CSS_PATH = "app.tcss"
     COMMANDS = App.COMMANDS | {AspFtCommands}
@@ -213,17 +214,6 @@ class AspFtApp(App[None]):
             if first is not None:
                 tree.call_after_refresh(tree.move_cursor, first)
 
-    @work(thread=True, exclusive=True, group="build")
-    def build_samples(self, benchmark_ids: list[str]) -> None:
-        from asp_ft_tui.samples import build_samples
-
-        benches = [b for b in self.library.benchmarks if b.id in set(benchmark_ids)]
-        self.post_message(self.Progress(0, len(benches), "building samples"))
-        build_samples(benches, self.session.prompts, self.engine, self.session.settings, self.session.cache)
-        for bench in benches:
-            self.post_message(self.BenchmarkChanged(bench.id))
-        self.post_message(self.Progress(len(benches), len(benches), ""))
-
     # -- messages from workers -----------------------------------------------------------------
     @on(Progress)
     def _progress(self, message: Progress) -> None:
@@ -344,23 +334,6 @@ class AspFtApp(App[None]):
             self._show_tree()
         self._save_soon()
 
-    def action_cycle_task(self) -> None:
-        queue = self.query_one(ReviewQueue)
-        queue.task_filter = TASK_CYCLE[(TASK_CYCLE.index(queue.task_filter) + 1) % len(TASK_CYCLE)]
-        self._load_queue()
-
-    def action_step(self, delta: int) -> None:
-        self.query_one(ReviewQueue).step(delta)
-
-    def action_next_pending(self) -> None:
-        queue = self.query_one(ReviewQueue)
-        start = queue.keys.index(queue.current) + 1 if queue.current in queue.keys else 0
-        for key in queue.keys[start:] + queue.keys[:start]:
-            if self.session.status_of(self.session.rows[key]) in ("pending", "changed"):
-                queue.move_to(key)
-                return
-        self.notify("nothing pending here", timeout=3)
-
     def action_toggle_help(self) -> None:
         if self.screen.query("HelpPanel"):
             self.action_hide_help_panel()
@@ -389,249 +362,6 @@ class AspFtApp(App[None]):
             except Exception:
                 return False
         return True
-
-    # -- decisions -----------------------------------------------------------------------------
-    def _decide(self, status: str, *, edit: str | None = None) -> None:
-        from asp_ft_tui.review import ReviewError
-        from asp_ft_tui.store import StoreError
-
-        queue = self.query_one(ReviewQueue)
-        key = queue.current
-        if key is None or self.session is None:
-            return
-        try:
-            if edit is not None:
-                self.session.approve_edit(key, edit, self.engine)
-            else:
-                self.session.decide(key, status)
-        except (ReviewError, StoreError) as err:
-            self.notify(str(err), severity="error")
-            return
-        self._after_decision(key, show=False)
-        queue.step(1)
-
-    def _after_decision(self, key: str, show: bool = True) -> None:
-        row = self.session.rows.get(key)
-        if row is None:
-            return
-        self.query_one(ReviewQueue).update_row(key, self.session.status_of(row))
-        bench = self.session.library.get(row.benchmark_id)
-        if bench is not None:
-            self.query_one(BenchmarkTree).update_benchmark(bench, self.session.summaries.get(bench.id))
-        if show:
-            self._sample_highlighted(ReviewQueue.Highlighted(self.query_one(ReviewQueue).current))
-        self._save_soon()
-
-    def action_approve(self) -> None:
-        self._decide("approved")
-
-    def action_reject(self) -> None:
-        self._decide("rejected")
-
-    def action_only_benchmark(self) -> None:
-        queue = self.query_one(ReviewQueue)
-        if queue.benchmark_filter is not None:
-            queue.benchmark_filter = None
-        else:
-            key = queue.current
-            queue.benchmark_filter = self.session.rows[key].benchmark_id if key else None
-        self._load_queue()
-
-    def action_edit(self) -> None:
-        from asp_ft_tui.tui.screens.editor import EditorScreen
-
-        if self.query_one(TabbedContent).active == "components":
-            self._edit_component()
-            return
-        key = self.query_one(ReviewQueue).current
-        if key is None:
-            return
-        sample = self.session.sample(key)
-        decision = self.session.store.decision(key)
-        start = decision.edit if decision and decision.edit else sample.answer
-
-        def done(code: str | None) -> None:
-            if code is not None:
-                self._decide("approved", edit=code)
-
-        self.push_screen(EditorScreen(f"Edit the answer of {key}", start, sample.context, self.engine,
-                                      require_valid=True, save_label="approve"), done)
-
-    def _edit_component(self) -> None:
-        from asp_ft_tui.tui.screens.editor import EditorScreen
-
-        pane = self.query_one(ComponentsPane)
-        slot = pane.selected_slot()
-        bench = self.current_benchmark
-        if slot is None or bench is None or getattr(pane, "structure", None) is None:
-            self.notify("highlight a component first (arrow keys in the list on the right)", timeout=4)
-            return
-        structure = pane.structure
-
-        def done(code: str | None) -> None:
-            if code is not None and code != structure.code_of(slot):
-                self.save_component(bench, slot, code)
-
-        self.push_screen(EditorScreen(f"Edit {slot} of {bench.id}", structure.code_of(slot),
-                                      structure.context_for(slot), self.engine, require_valid=False,
-                                      save_label="save"), done)
-
-    @work(thread=True, exclusive=True, group="build", name="saving the component")
-    def save_component(self, bench: Benchmark, slot: str, code: str) -> None:
-        from asp_ft_tui.extraction import save_component
-        from asp_ft_tui.samples import build_samples
-
-        ok = save_component(bench, slot, code, self.engine)
-        build_samples([bench], self.session.prompts, self.engine, self.session.settings, self.session.cache)
-        self.post_message(self.BenchmarkChanged(bench.id))
-        self.post_message(self.WorkDone(f"saved {slot} of {bench.id}" + ("" if ok else " (it does not pass clingo)"),
-                                        "information" if ok else "warning"))
-
-    def action_undo(self) -> None:
-        if self.session is None:
-            return
-        key = self.session.undo()
-        if key is None:
-            self.notify("nothing to undo", timeout=3)
-            return
-        if key in self.query_one(ReviewQueue).keys:
-            self.query_one(ReviewQueue).move_to(key)
-        self._after_decision(key)
-
-    def action_bulk_approve(self) -> None:
-        from asp_ft_tui.tui.screens.confirm import ConfirmScreen
-
-        bench_id = self._focus_benchmark_id()
-        if bench_id is None:
-            return
-        targets = [r for r in self.session.rows_of(bench_id) if r.valid
-                   and self.session.status_of(r) in ("pending", "changed")]
-        if not targets:
-            self.notify("no valid pending samples in this benchmark", timeout=4)
-            return
-
-        def done(choice: str | None) -> None:
-            if choice == "yes":
-                count = self.session.bulk_approve(bench_id)
-                self._queue_loaded = False
-                if self.query_one(TabbedContent).active == "review":
-                    self._load_queue()
-                self.query_one(BenchmarkTree).update_benchmark(self.session.library.get(bench_id),
-                                                               self.session.summaries.get(bench_id))
-                self.notify(f"approved {count} samples of {bench_id}")
-
-        self.push_screen(ConfirmScreen(f"Approve all {len(targets)} valid pending samples of {bench_id}?"), done)
-
-    def _focus_benchmark_id(self) -> str | None:
-        if self.query_one(TabbedContent).active == "review":
-            key = self.query_one(ReviewQueue).current
-            return self.session.rows[key].benchmark_id if key else None
-        return self.current_benchmark.id if self.current_benchmark else None
-
-    # -- extraction and export -----------------------------------------------------------------
-    def _teacher_name(self) -> str:
-        from asp_ft_tui.teachers import default_teacher
-
-        return self.teacher or default_teacher()
-
-    def action_cycle_teacher(self) -> None:
-        current = self._teacher_name()
-        self.teacher = TEACHER_CYCLE[(TEACHER_CYCLE.index(current) + 1) % len(TEACHER_CYCLE)]
-        self.notify(f"teacher: {self.teacher}", timeout=4)
-        self._save_soon()
-
-    def action_extract(self) -> None:
-        if self.current_benchmark is not None:
-            self._start_extraction([self.current_benchmark], force=True)
-
-    def action_extract_all(self) -> None:
-        if self.library is not None:
-            todo = [b for b in self.library.benchmarks if not (b.path / "structure.json").is_file()]
-            self._start_extraction(todo or list(self.library.benchmarks), force=False)
-
-    def _start_extraction(self, benches: list[Benchmark], *, force: bool) -> None:
-        from asp_ft_tui.prompts import load_prompts
-        from asp_ft_tui.teachers import make_teacher
-        from asp_ft_tui.teachers.base import TeacherError
-        from asp_ft_tui.tui.screens.confirm import ConfirmScreen
-
-        if any(w.group == "extract" and w.is_running for w in self.workers):
-            self.notify("an extraction is already running (c cancels it)", severity="warning")
-            return
-        name = self._teacher_name()
-        try:
-            teacher = make_teacher(name, engine=self.engine, model=self._restore.get("model"))
-        except TeacherError as err:
-            self.notify(str(err), severity="error", timeout=10)
-            return
-        if name == "gemini":
-            estimate = teacher.estimate(benches, load_prompts(self.workspace.prompts_dir))
-            self.push_screen(ConfirmScreen(f"The gemini teacher will send {estimate} for {len(benches)} benchmarks "
-                                           "(plus repair requests). Go on?"),
-                             lambda choice: self.extract(teacher, benches, force) if choice == "yes" else teacher.close())
-            return
-        self.extract(teacher, benches, force)
-
-    @work(thread=True, exclusive=True, group="extract", name="extraction")
-    def extract(self, teacher, benches: list[Benchmark], force: bool) -> None:
-        from asp_ft_tui.extraction import Extractor, Settings, run_extraction
-        from asp_ft_tui.prompts import load_prompts
-        from asp_ft_tui.samples import build_samples
-
-        self.cancel_event = threading.Event()
-        extractor = Extractor(teacher, self.engine, load_prompts(self.workspace.prompts_dir), Settings(force=force))
-        self.post_message(self.Progress(0, len(benches), f"extracting with {teacher.name}"))
-
-        def on_event(event) -> None:
-            if event.kind == "done" and event.result is not None:
-                bench = next(b for b in benches if b.id == event.result.benchmark_id)
-                if event.result.status != "failed":
-                    build_samples([bench], self.session.prompts, self.engine, self.session.settings,
-                                  self.session.cache)
-                else:
-                    log.warning("extraction of %s failed: %s", bench.id, event.result.error)
-                self.post_message(self.BenchmarkChanged(bench.id))
-                self.post_message(self.Progress(event.completed, event.total, f"extracting with {teacher.name}"))
-
-        try:
-            summary = run_extraction(extractor, benches, on_event=on_event, cancel=self.cancel_event)
-        finally:
-            teacher.close()
-        row = summary.row()
-        text = (f"extraction {'cancelled' if summary.cancelled else 'finished'}: {row['extracted']} extracted, "
-                f"{row['failed']} failed, {row['valid']}/{row['components']} components valid, "
-                f"{row['faithful']} faithful")
-        self.post_message(self.WorkDone(text, "warning" if row["failed"] or summary.cancelled else "information"))
-
-    def action_cancel_work(self) -> None:
-        self.cancel_event.set()
-        self.notify("cancelling: the benchmarks in flight finish first", timeout=5)
-
-    def action_export(self) -> None:
-        from asp_ft_tui.tui.screens.confirm import ConfirmScreen
-
-        totals = self.session.totals() if self.session else {}
-        question = (f"Export the dataset: {totals.get('approved', 0)} approved, {totals.get('pending', 0)} pending "
-                    f"samples. Which?")
-        self.push_screen(ConfirmScreen(question, {"approved": "Approved only", "approved+pending": "Approved + pending"}),
-                         lambda choice: self.export(choice) if choice else None)
-
-    @work(thread=True, exclusive=True, group="export", name="export")
-    def export(self, only: str) -> None:
-        from asp_ft_tui.export import ExportError, ExportSettings, export_dataset
-
-        self.post_message(self.Progress(0, 1, "exporting"))
-        samples = self.session.all_samples()
-        try:
-            result = export_dataset(samples, self.library.benchmarks, self.workspace.data_dir,
-                                    self.engine.validate_many, ExportSettings(only=only),
-                                    self.session.store.decisions())
-        except ExportError as err:
-            details = "; ".join(err.problems[:3])
-            self.post_message(self.WorkDone(f"export stopped: {err}" + (f" ({details})" if details else ""), "error"))
-            return
-        counts = ", ".join(f"{k} {v}" for k, v in result.counts.items() if v)
-        self.post_message(self.WorkDone(f"exported {counts} to {result.path}"))
 
     # -- remembering where the reviewer was ----------------------------------------------------
     def _save_soon(self) -> None:
