@@ -15,6 +15,16 @@ from typing import Sequence
 from asp_ft_tui.export import ONLY
 
 
+def fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 <= value < 0.5:
+        raise argparse.ArgumentTypeError(f"{text} is not a share between 0 and 0.5")
+    return value
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--input", type=Path, metavar="DIR", help="benchmark folder tree (default: the workspace's)")
     parser.add_argument("--output", type=Path, metavar="DIR",
@@ -27,8 +37,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of tones, corruptions and the split (default 0)")
     parser.add_argument("--only", choices=ONLY, default="valid", help="which samples to export (default: valid)")
     parser.add_argument("--repair-rate", type=float, default=0.5, help="chance of a repair pair per valid snippet")
-    parser.add_argument("--valid-fraction", type=float, default=0.2, help="share of groups in valid (default 0.2)")
-    parser.add_argument("--test-fraction", type=float, default=0.0, help="share of groups in a test split (default 0)")
+    parser.add_argument("--valid-fraction", type=fraction, default=0.2, help="share of groups in valid (default 0.2)")
+    parser.add_argument("--test-fraction", type=fraction, default=0.0, help="share of groups in a test split (default 0)")
     parser.add_argument("--all-tones", action="store_true", help="all five tone variants of every description")
     parser.add_argument("--budget-chars", type=int, default=16_000, help="report samples longer than this")
     parser.add_argument("--budget-tokens", type=int, default=None,
@@ -77,9 +87,9 @@ def run(args: argparse.Namespace) -> int:
     for result in failed:
         err.print(f"[red]extraction failed[/] {result.benchmark_id}: {result.error}")
     with err.status("building samples"):
-        report = build_samples(library.benchmarks, prompts, engine,
-                               BuildSettings(seed=args.seed, repair_rate=args.repair_rate),
-                               SampleCache(Path(data_dir) / "cache" / "samples"))
+        build_settings = BuildSettings(seed=args.seed, repair_rate=args.repair_rate)
+        report = build_samples(library.benchmarks, prompts, engine, build_settings,
+                               SampleCache(Path(data_dir) / "cache" / "samples", build_settings))
     samples = [s for items in report.samples.values() for s in items]
     decisions = None
     if args.only != "valid":

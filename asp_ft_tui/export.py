@@ -56,18 +56,20 @@ class ExportResult:
 def select(samples: list[Sample], only: str, decisions: dict | None = None) -> list[Sample]:
     if only not in ONLY:
         raise ExportError(f"unknown selection {only!r}; expected one of {', '.join(ONLY)}")
-    valid = [s for s in samples if s.valid]
     if only == "valid":
-        return valid
+        return [s for s in samples if s.valid]
     decisions = decisions or {}
     wanted = {"approved"} if only == "approved" else {"approved", "pending"}
     out = []
-    for sample in valid:
+    for sample in samples:
         decision = decisions.get(sample.key)
         status = review_status(sample, decision)
-        if status in wanted:
-            if decision is not None and decision.edit and status == "approved":
-                sample = Sample(**{**sample.to_dict(), "answer": decision.edit})
+        if status not in wanted:
+            continue
+        if decision is not None and decision.edit and status == "approved":
+            # A reviewer's fix: exported whatever the original answer was (checked again below).
+            out.append(Sample(**{**sample.to_dict(), "answer": decision.edit, "valid": True}))
+        elif sample.valid:
             out.append(sample)
     return out
 
@@ -98,7 +100,10 @@ def export_dataset(
     if invalid:
         raise ExportError(f"{len(invalid)} answers do not pass clingo; nothing was exported", invalid)
 
-    split = split_benchmarks(benchmarks, settings.seed, settings.valid_fraction, settings.test_fraction)
+    # Fractions count the groups that have something to export (whole groups, duplicates merged).
+    exported = {s.benchmark_id for s in chosen}
+    split = split_benchmarks([b for b in benchmarks if b.id in exported], settings.seed, settings.valid_fraction,
+                             settings.test_fraction)
     by_split: dict[str, list[Sample]] = {"train": [], "valid": [], "test": []}
     for sample in sorted(chosen, key=lambda s: s.key):
         by_split[split.assignment.get(sample.benchmark_id, "train")].append(sample)
@@ -120,6 +125,8 @@ def export_dataset(
         tmp = Path(data_dir) / f".{name}.jsonl.copy"
         shutil.copyfile(target / f"{name}.jsonl", tmp)
         tmp.replace(Path(data_dir) / f"{name}.jsonl")
+    if "test" not in files:
+        (Path(data_dir) / "test.jsonl").unlink(missing_ok=True)  # an earlier export's test split
     return ExportResult(export_id, target, {k: len(v) for k, v in by_split.items()}, card)
 
 

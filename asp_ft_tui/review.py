@@ -47,7 +47,7 @@ class ReviewSession:
         self.store = store
         self.prompts = prompts or load_prompts(workspace.prompts_dir)
         self.settings = settings or BuildSettings()
-        self.cache = SampleCache(workspace.cache_dir / "samples")
+        self.cache = SampleCache(workspace.cache_dir / "samples", self.settings)
         self.library = Library(root=workspace.benchmarks_dir)
         self.summaries: dict[str, BenchmarkSummary] = {}
         self.rows: dict[str, SampleRow] = {}
@@ -234,10 +234,11 @@ class ReviewSession:
 
     def all_samples(self) -> list[Sample]:
         out = []
-        for benchmark_id, keys in sorted(self._by_benchmark.items()):
-            if keys:
-                self.sample(keys[0])
-                out.extend(self._texts[benchmark_id].values())
+        with self._lock:  # a worker thread may call this while the UI thread refreshes a benchmark
+            for benchmark_id, keys in sorted(self._by_benchmark.items()):
+                if keys:
+                    self.sample(keys[0])
+                    out.extend(self._texts[benchmark_id].values())
         return out
 
 

@@ -143,11 +143,14 @@ class SampleCache:
     """Per benchmark: `<h>.json` with the samples, and `<h>.idx.json` with their rows only, so
     an app can list and count 20,000 samples without reading their text."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, settings: "BuildSettings | None" = None) -> None:
         self.directory = Path(directory)
+        settings = settings or BuildSettings()
+        # Builds with other settings (convert --seed 3) live beside the app's, not over them.
+        self._tag = f"{settings.seed}|{settings.repair_rate}|{settings.tries}"
 
     def path_for(self, benchmark_id: str) -> Path:
-        return self.directory / f"{hashlib.sha256(benchmark_id.encode()).hexdigest()[:20]}.json"
+        return self.directory / f"{hashlib.sha256(f'{benchmark_id}|{self._tag}'.encode()).hexdigest()[:20]}.json"
 
     def index_path_for(self, benchmark_id: str) -> Path:
         return self.path_for(benchmark_id).with_suffix(".idx.json")

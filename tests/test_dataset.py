@@ -37,7 +37,7 @@ def extract(engine, benchmarks, **settings):
 
 def build(engine, workspace, benchmarks, **settings):
     return build_samples(benchmarks, load_prompts(), engine, BuildSettings(**settings),
-                         SampleCache(workspace.cache_dir / "samples"))
+                         SampleCache(workspace.cache_dir / "samples", BuildSettings(**settings)))
 
 
 @pytest.fixture
@@ -233,3 +233,49 @@ def test_convert_on_another_pipelines_tree(tmp_path):
     assert train and valid and all(json.loads(line)["messages"][2]["role"] == "assistant" for line in train)
     exports = list((out / "exports").iterdir())
     assert len(exports) == 1 and (exports[0] / "card.md").exists()
+
+
+def test_an_approved_fix_of_an_invalid_answer_is_exported(engine, workspace, built):
+    library, report = built
+    samples = all_samples(report)
+    good = next(s for s in samples if s.task == "hard")
+    broken = Sample(**{**good.to_dict(), "answer": good.answer.rstrip("."), "valid": False})
+    rest = [s for s in samples if s.key != good.key]
+    decisions = {}
+    with CurationStore.for_workspace(workspace) as store:
+        store.record(broken.key, "approved", broken.content_hash, edit=good.answer)
+        decisions = store.decisions()
+    result = export_dataset([broken, *rest], library.benchmarks, workspace.data_dir, engine.validate_many,
+                            ExportSettings(only="approved"), decisions)
+    lines = [line for name in ("train", "valid") for line in (result.path / f"{name}.jsonl").read_text().splitlines()]
+    assert len(lines) == 1 and json.loads(lines[0])["messages"][-1]["content"] == good.answer
+
+
+def test_approved_only_splits_the_groups_that_have_approved_samples(engine, workspace, built):
+    library, report = built
+    samples = all_samples(report)
+    picked = [s for s in samples if s.benchmark_id in ("Graph Problems/dominating_set", "Graph Problems/shortest_path")]
+    with CurationStore.for_workspace(workspace) as store:
+        store.record_many([(s.key, "approved", s.content_hash, None, None) for s in picked if s.valid])
+        decisions = store.decisions()
+    result = export_dataset(samples, library.benchmarks, workspace.data_dir, engine.validate_many,
+                            ExportSettings(only="approved"), decisions)
+    assert result.counts["train"] > 0 and result.counts["valid"] > 0
+
+
+def test_a_stale_test_split_is_removed_by_the_next_export(engine, workspace, built):
+    library, report = built
+    samples = all_samples(report)
+    export_dataset(samples, library.benchmarks, workspace.data_dir, engine.validate_many, ExportSettings(test_fraction=0.2))
+    assert (workspace.data_dir / "test.jsonl").exists()
+    export_dataset(samples, library.benchmarks, workspace.data_dir, engine.validate_many)
+    assert not (workspace.data_dir / "test.jsonl").exists()
+
+
+def test_builds_with_other_settings_do_not_evict_the_apps_cache(engine, workspace, built):
+    from asp_ft_tui.review import ReviewSession
+
+    library, _ = built
+    build(engine, workspace, library.benchmarks, seed=3)
+    with ReviewSession.open(workspace, readonly=True) as session:
+        assert len(session.rows) > 0

@@ -242,3 +242,34 @@ async def test_edit_a_component_and_its_reviewed_sample_shows_changed(ws, engine
         assert structure["generator"].endswith("% reviewed: one team only")
         assert app.session.status_of(app.session.rows[key]) == "changed"
         assert app.session.summaries["Graph Problems/clique"].counts["changed"] >= 1
+
+
+async def test_export_from_the_app_and_rescan_keeps_the_writer(ws, engine):
+    app = make_app(ws, engine=engine)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("ctrl+r")
+        await settle(pilot, app)
+        assert not app.session.store.readonly
+        await pilot.press("E")
+        await pilot.pause()
+        app.screen.query_one("#choice-1").press()  # approved + pending
+        await settle(pilot, app)
+        assert (ws.data_dir / "train.jsonl").exists()
+        assert any("exported" in n.message for n in app._notifications)
+
+
+async def test_a_read_only_session_greys_out_decisions(ws, engine):
+    from asp_ft_tui.store import CurationStore
+
+    with CurationStore.for_workspace(ws):
+        app = make_app(ws, engine=engine)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await settle(pilot, app)
+            assert app.session.store.readonly
+            await pilot.press("3")
+            await settle(pilot, app)
+            await pilot.press("u", "a", "B")
+            await pilot.pause()
+            assert app.session.store.decisions() == {}
+            assert app.is_running

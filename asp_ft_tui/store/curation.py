@@ -152,7 +152,9 @@ class CurationStore:
 
     def decisions(self) -> dict[str, Decision]:
         out = {}
-        for key, (_, _, doc) in self._docs.items():
+        with self._mutex:
+            items = list(self._docs.items())
+        for key, (_, _, doc) in items:
             decision = _as_decision(doc)
             if decision is not None:
                 out[key] = decision

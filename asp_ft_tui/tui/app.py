@@ -37,6 +37,7 @@ from asp_ft_tui.tui.widgets.sample_view import SampleView
 from asp_ft_tui.workspace import Workspace, WorkspaceError, resolve_workspace
 
 log = logging.getLogger(__name__)
+DECIDING_ACTIONS = {"approve", "reject", "edit", "undo", "bulk_approve"}
 REVIEW_ACTIONS = {"approve", "reject", "next_pending", "step", "cycle_task", "only_benchmark"}
 
 
@@ -181,7 +182,7 @@ class AspFtApp(ReviewActions, WorkActions, App[None]):
 
     @on(SessionLoaded)
     def _session_loaded(self, message: SessionLoaded) -> None:
-        if self.session is not None:
+        if self.session is not None and self.session is not message.session:
             self.session.close()
         self.session = message.session
         self.library = message.session.library
@@ -341,9 +342,20 @@ class AspFtApp(ReviewActions, WorkActions, App[None]):
             self.action_show_help_panel()
 
     def action_rescan(self) -> None:
-        self.load_session()
+        if self.session is None:
+            self.load_session()
+        else:
+            self.rescan()
+
+    @work(thread=True, exclusive=True, group="load", name="rescan")
+    def rescan(self) -> None:
+        """Re-read the tree with the session (and its writer lock) kept open."""
+        self.session.reload()
+        self.post_message(self.SessionLoaded(self.session, None))
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action in DECIDING_ACTIONS and self.session is not None and self.session.store.readonly:
+            return None  # shown greyed: another process holds the workspace
         if action in REVIEW_ACTIONS:
             try:
                 return self.query_one(TabbedContent).active == "review"

@@ -130,7 +130,13 @@ class ReviewActions:
     def action_undo(self) -> None:
         if self.session is None:
             return
-        key = self.session.undo()
+        from asp_ft_tui.store import StoreError
+
+        try:
+            key = self.session.undo()
+        except StoreError as err:
+            self.notify(str(err), severity="error")
+            return
         if key is None:
             self.notify("nothing to undo", timeout=3)
             return
@@ -152,7 +158,13 @@ class ReviewActions:
 
         def done(choice: str | None) -> None:
             if choice == "yes":
-                count = self.session.bulk_approve(bench_id)
+                from asp_ft_tui.store import StoreError
+
+                try:
+                    count = self.session.bulk_approve(bench_id)
+                except StoreError as err:
+                    self.notify(str(err), severity="error")
+                    return
                 self._queue_loaded = False
                 if self.query_one(TabbedContent).active == "review":
                     self._load_queue()

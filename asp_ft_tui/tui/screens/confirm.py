@@ -21,16 +21,17 @@ class ConfirmScreen(ModalScreen[str | None]):
         with Vertical(id="confirm"):
             yield Static(self.question, id="confirm-question")
             with Horizontal(id="confirm-buttons"):
-                for value, label in self.choices.items():
-                    yield Button(label, id=f"choice-{value}", variant="primary")
+                # Button ids must be identifiers: index the choices, map back on press.
+                for index, label in enumerate(self.choices.values()):
+                    yield Button(label, id=f"choice-{index}", variant="primary")
                 yield Button("Cancel", id="choice-cancel")
 
     def on_mount(self) -> None:
         self.query(Button).first().focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        value = (event.button.id or "").removeprefix("choice-")
-        self.dismiss(None if value == "cancel" else value)
+        picked = (event.button.id or "").removeprefix("choice-")
+        self.dismiss(None if picked == "cancel" else list(self.choices)[int(picked)])
 
     def action_cancel(self) -> None:
         self.dismiss(None)
