@@ -194,6 +194,7 @@ class AspFtApp(ReviewActions, WorkActions, App[None]):
         self.teacher = state.get("teacher")
         queue = self.query_one(ReviewQueue)
         queue.status_filter, queue.task_filter = state.get("status"), state.get("task")
+        queue.benchmark_filter = state.get("queue_benchmark")
         self._show_tree(select=state.get("benchmark"))
         if self.library.problems:
             self.notify(f"{len(self.library.problems)} benchmark folders have problems (see the tree)",
@@ -390,6 +391,7 @@ class AspFtApp(ReviewActions, WorkActions, App[None]):
             "benchmark": self.current_benchmark.id if self.current_benchmark else None,
             "sample": queue.current or self._restore.get("sample"),
             "status": queue.status_filter, "task": queue.task_filter, "tree_status": self.status_filter,
+            "queue_benchmark": queue.benchmark_filter,
             "teacher": self.teacher,
         }
         try:
