@@ -273,3 +273,29 @@ async def test_a_read_only_session_greys_out_decisions(ws, engine):
             await pilot.pause()
             assert app.session.store.decisions() == {}
             assert app.is_running
+
+
+async def test_the_mlx_teacher_takes_its_model_from_the_environment(ws, engine, tmp_path, monkeypatch):
+    from asp_ft_tui.training.tiny_model import make_tiny_model
+
+    monkeypatch.setenv("ASP_FT_MLX_MODEL", str(make_tiny_model(tmp_path / "tiny")))
+    app = make_app(ws, engine=engine)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, app)
+        app.query_one(BenchmarkTree).select_benchmark(LATER)
+        await pilot.pause()
+        await pilot.press("T", "T")
+        assert app.teacher == "mlx"
+        teacher_runs = []
+        real = app.extract
+
+        def spy(teacher, benches, force):
+            teacher_runs.append((teacher.name, teacher.model))
+            teacher.max_tokens = 8
+            return real(teacher, benches, force)
+
+        monkeypatch.setattr(app, "extract", spy)
+        await pilot.press("x")
+        await settle(pilot, app)
+        assert teacher_runs == [("mlx", str(tmp_path / "tiny"))]
+        assert app.session.summaries[LATER].extraction == "failed"

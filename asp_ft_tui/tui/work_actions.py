@@ -4,6 +4,7 @@ post messages (the app's handlers change state)."""
 from __future__ import annotations
 
 import logging
+import os
 import threading
 
 from textual import work
@@ -12,6 +13,8 @@ from asp_ft_tui.domain.benchmarks import Benchmark
 
 log = logging.getLogger("asp_ft_tui.tui.app")
 TEACHER_CYCLE = ("structural", "gemini", "mlx")
+# The app has no model field: the model of the gemini and mlx teachers comes from the environment.
+MODEL_VARIABLES = {"gemini": "ASP_FT_GEMINI_MODEL", "mlx": "ASP_FT_MLX_MODEL"}
 
 
 class WorkActions:
@@ -60,7 +63,7 @@ class WorkActions:
             return
         name = self._teacher_name()
         try:
-            teacher = make_teacher(name, engine=self.engine, model=self._restore.get("model"))
+            teacher = make_teacher(name, engine=self.engine, model=os.environ.get(MODEL_VARIABLES.get(name, "")))
         except TeacherError as err:
             self.notify(str(err), severity="error", timeout=10)
             return
