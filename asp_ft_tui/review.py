@@ -15,9 +15,9 @@ from typing import Iterable
 
 from asp_ft_tui.domain.benchmarks import Benchmark, Library, discover, read_one
 from asp_ft_tui.domain.samples import CHANGED, Sample
-from asp_ft_tui.domain.structure import META_FILE, STRUCTURE_FILE
+from asp_ft_tui.domain.structure import META_FILE
 from asp_ft_tui.prompts import PromptSet, load_prompts
-from asp_ft_tui.samples import BuildSettings, SampleCache, SampleRow, build_samples, fingerprint
+from asp_ft_tui.samples import BuildSettings, SampleCache, SampleRow, build_samples, fingerprint, read_sources
 from asp_ft_tui.store import CurationStore, Decision
 from asp_ft_tui.workspace import Workspace
 
@@ -110,8 +110,10 @@ class ReviewSession:
 
     def _load_benchmark(self, bench: Benchmark) -> tuple[BenchmarkSummary, list[SampleRow]]:
         summary = BenchmarkSummary(bench)
-        meta = _read_json(bench.path / META_FILE)
-        if (bench.path / STRUCTURE_FILE).is_file():
+        # One read of structure.json and its sidecar serves both the summary and the fingerprint.
+        sources = read_sources(bench)
+        meta = _read_json(bench.path / META_FILE) if sources is None else _parse_json(sources[1])
+        if sources is not None:
             summary.extraction = "extracted"
             components = (meta or {}).get("components") or {}
             summary.components_total = len(components)
@@ -123,7 +125,7 @@ class ReviewSession:
             summary.extraction = "failed"
         rows: list[SampleRow] = []
         if summary.extraction in ("extracted", "needs review"):
-            print_ = fingerprint(bench, self.prompts, self.settings)
+            print_ = fingerprint(bench, self.prompts, self.settings, sources)
             found = self.cache.load_index(bench.id, print_) if print_ else None
             if found is not None:
                 rows, summary.samples_built = found, True
@@ -244,6 +246,13 @@ class ReviewSession:
 
 def _read_json(path: Path):
     try:
-        return json.loads(path.read_bytes())
-    except (OSError, ValueError):
+        return _parse_json(path.read_bytes())
+    except OSError:
+        return None
+
+
+def _parse_json(data: bytes):
+    try:
+        return json.loads(data) if data else None
+    except ValueError:
         return None

@@ -77,7 +77,7 @@ def descriptions_for(structure: Structure, meta: dict | None, slot: str) -> dict
     return {"-": text or _DEFAULT_DESCRIPTIONS.get(task, f"Write {_NAMES[task]}.")}
 
 
-def _read_sources(bench: Benchmark) -> tuple[bytes, bytes] | None:
+def read_sources(bench: Benchmark) -> tuple[bytes, bytes] | None:
     """The bytes of structure.json and of its sidecar (empty when absent); None without a structure."""
     try:
         structure = (bench.path / STRUCTURE_FILE).read_bytes()
@@ -93,7 +93,7 @@ def _read_sources(bench: Benchmark) -> tuple[bytes, bytes] | None:
 def fingerprint(bench: Benchmark, prompts: PromptSet, settings: BuildSettings,
                 sources: tuple[bytes, bytes] | None = None) -> str | None:
     """What the samples of a benchmark are made of; None when it has no structure yet."""
-    sources = sources or _read_sources(bench)
+    sources = sources or read_sources(bench)
     if sources is None:
         return None
     h = hashlib.sha256(sources[0])
@@ -210,7 +210,7 @@ def build_samples(
     report = BuildReport(samples={}, missing=[])
     todo: list[tuple[Benchmark, str, Structure, dict | None]] = []
     for bench in benchmarks:
-        sources = _read_sources(bench)
+        sources = read_sources(bench)
         print_ = fingerprint(bench, prompts, settings, sources) if sources else None
         if sources is None or print_ is None:
             report.missing.append(bench.id)
