@@ -21,14 +21,23 @@ import clingo
 from asp_ft_tui import __version__
 from asp_ft_tui.asp.faithful import FAITHFUL, INCONCLUSIVE, compare
 from asp_ft_tui.domain.benchmarks import Benchmark
-from asp_ft_tui.domain.structure import META_FILE, STRUCTURE_FILE, Structure, StructureError, dump_json, read_json
+from asp_ft_tui.domain.structure import META_FILE, STRUCTURE_FILE, Structure, StructureError, read_json
+from asp_ft_tui.domain.structure import dump_json as _dump_json
 from asp_ft_tui.domain.tones import TONES, pick_tone
 from asp_ft_tui.fsio import atomic_write_text
+from asp_ft_tui.oserrors import is_disk_error
 from asp_ft_tui.prompts import PromptSet
+from asp_ft_tui.redaction import redact, redact_data
 from asp_ft_tui.teachers.base import Teacher, TeacherError
 
 log = logging.getLogger(__name__)
 META_VERSION = 1
+
+
+def dump_json(data: Any) -> str:
+    """JSON of a structure or sidecar, through the one redactor: raw answers and error texts may
+    echo an API key, and nothing here is written any other way."""
+    return _dump_json(redact_data(data))
 
 
 @dataclass
@@ -359,6 +368,7 @@ def run_extraction(
     emit(RunEvent("start", total=len(benchmarks)))
     pending = list(reversed(benchmarks))
     running: dict[Future, Benchmark] = {}
+    disk_error: OSError | None = None
     pool = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="extract")
     try:
         while pending or running:
@@ -372,9 +382,12 @@ def run_extraction(
                 bench = running.pop(future)
                 try:
                     result = future.result()
-                except Exception as err:  # one benchmark's failure never ends the run
+                except Exception as err:  # one benchmark's failure never ends the run...
                     log.exception("extraction of %s failed", bench.id)
-                    result = BenchmarkResult(bench.id, "failed", error=f"{type(err).__name__}: {err}")
+                    result = BenchmarkResult(bench.id, "failed", error=redact(f"{type(err).__name__}: {err}"))
+                    if is_disk_error(err):  # ...but a full or read-only disk fails every later one too
+                        disk_error = disk_error or err
+                        cancel.set()
                 summary.results.append(result)
                 emit(RunEvent("done", total=len(benchmarks), completed=len(summary.results), result=result))
             if cancel.is_set() and not running:
@@ -387,4 +400,6 @@ def run_extraction(
         summary.cancelled = cancel.is_set() and len(summary.results) < len(benchmarks)
         emit(RunEvent("cancelled" if summary.cancelled else "finish", total=len(benchmarks),
                       completed=len(summary.results)))
+    if disk_error is not None:
+        raise disk_error
     return summary

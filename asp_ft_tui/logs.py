@@ -11,31 +11,18 @@ from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 from asp_ft_tui.paths import user_dirs
+from asp_ft_tui.redaction import RedactingFormatter, add_secret
 
 LOG_NAME = "asp-ft.log"
-_SECRETS: set[str] = set()
-
-
-def add_secret(value: str) -> None:
-    """Never let `value` (an API key) reach a log line, whoever logs it."""
-    if value:
-        _SECRETS.add(value)
-
-
-class _RedactingFormatter(logging.Formatter):
-    """Formats the whole record (message, traceback, stack) and then removes every secret."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        text = super().format(record)
-        for secret in _SECRETS:
-            text = text.replace(secret, "[redacted]")
-        return text
+# Callers that only know the log module register their secrets here: it is the one redactor's.
+__all__ = ["LOG_NAME", "add_secret", "setup_logging"]
 
 
 def setup_logging(level: str | None = None) -> Path:
     """Send all logging (ours and our libraries') to the user log file; returns its path.
 
-    Every line passes the secret filter, so an API key never reaches the file even at DEBUG.
+    Every line passes the one redactor (asp_ft_tui.redaction), so an API key never reaches the file
+    even at DEBUG.
     """
     log_dir = user_dirs().log
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -45,7 +32,7 @@ def setup_logging(level: str | None = None) -> Path:
         logger.removeHandler(old)
         old.close()
     handler = RotatingFileHandler(path, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
-    handler.setFormatter(_RedactingFormatter("%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"))
     handler.asp_ft_log = True  # type: ignore[attr-defined]
     logger.addHandler(handler)
     logger.setLevel((level or os.environ.get("ASP_FT_LOG_LEVEL") or "INFO").upper())

@@ -15,6 +15,7 @@ from asp_ft_tui.domain.benchmarks import Benchmark
 from asp_ft_tui.domain.structure import Structure, StructureError
 from asp_ft_tui.domain.tones import TONES
 from asp_ft_tui.prompts import PromptSet
+from asp_ft_tui.redaction import redact, redact_data
 from asp_ft_tui.teachers.parsing import AnswerError, parse_json_answer
 
 REASK = (
@@ -24,11 +25,14 @@ REASK = (
 
 
 class TeacherError(Exception):
-    """A teacher could not answer (a failed request, a malformed answer twice)."""
+    """A teacher could not answer (a failed request, a malformed answer twice).
+
+    Message and raw answers are redacted here, where they are born: a server may echo the key.
+    """
 
     def __init__(self, message: str, raw: list[dict] | None = None) -> None:
-        super().__init__(message)
-        self.raw = raw or []
+        super().__init__(redact(message))
+        self.raw = redact_data(raw or [])
 
 
 @dataclass

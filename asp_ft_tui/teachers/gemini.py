@@ -1,7 +1,7 @@
 """The Gemini teacher, through Google's google-genai SDK (google-generativeai is end-of-life).
 
-The API key comes from GEMINI_API_KEY or GOOGLE_API_KEY and is handed to the SDK only: never
-logged, never written. JSON output is requested; the SDK's own retry options retry 408, 429 and
+The API key comes from GEMINI_API_KEY or GOOGLE_API_KEY and is handed to the SDK only; a key
+passed in is added to the one redactor, so an error that echoes it is cut before any output. JSON output is requested; the SDK's own retry options retry 408, 429 and
 5xx answers and timeouts with exponential backoff; a client-side rate limit spaces requests;
 the extraction run bounds how many benchmarks are in flight.
 """
@@ -13,7 +13,7 @@ import os
 import time
 from typing import Callable
 
-from asp_ft_tui.logs import add_secret
+from asp_ft_tui.redaction import add_secret
 from asp_ft_tui.teachers import api_key_from_env
 from asp_ft_tui.teachers.base import LanguageModelTeacher, TeacherError
 from asp_ft_tui.teachers.ratelimit import RateLimiter

@@ -1,0 +1,76 @@
+"""The one redactor: every configured secret is cut out of any text before it leaves the process.
+
+Error texts can carry an API key (a server that echoes the request, an SDK that prints its URL);
+everything asp-ft stores (sidecars, run records), prints, logs or shows in the app passes `redact`
+first. The registry holds the environment variables that name secrets, read when redacting (a key
+set after start-up counts too), plus any value handed to `add_secret`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from typing import Any
+
+REDACTED = "[redacted]"
+SECRET_VARIABLES: list[str] = ["GEMINI_API_KEY", "GOOGLE_API_KEY"]
+# Shorter values would turn ordinary words into "[redacted]"; real API keys are far longer.
+MIN_SECRET_LENGTH = 8
+
+_added: set[str] = set()
+_lock = threading.Lock()
+
+
+def register_variable(name: str) -> None:
+    """Treat the value of environment variable `name` as a secret from now on."""
+    with _lock:
+        if name not in SECRET_VARIABLES:
+            SECRET_VARIABLES.append(name)
+
+
+def add_secret(value: str | None) -> None:
+    """Treat `value` (e.g. a key passed on the command line) as a secret from now on."""
+    if value and len(value) >= MIN_SECRET_LENGTH:
+        with _lock:
+            _added.add(value)
+
+
+def secrets() -> list[str]:
+    """Every secret known now, longest first (a key that contains another is cut whole)."""
+    with _lock:
+        found = set(_added) | {os.environ.get(name, "") for name in SECRET_VARIABLES}
+    return sorted((s for s in found if len(s) >= MIN_SECRET_LENGTH), key=len, reverse=True)
+
+
+def redact(text: str) -> str:
+    for secret in secrets():
+        text = text.replace(secret, REDACTED)
+    return text
+
+
+def redact_data(value: Any) -> Any:
+    """A copy of a JSON-like value (dicts, lists, strings) with every string redacted."""
+    known = secrets()
+    if not known:
+        return value
+
+    def walk(item: Any) -> Any:
+        if isinstance(item, str):
+            for secret in known:
+                item = item.replace(secret, REDACTED)
+            return item
+        if isinstance(item, dict):
+            return {walk(k): walk(v) for k, v in item.items()}
+        if isinstance(item, (list, tuple)):
+            return [walk(v) for v in item]
+        return item
+
+    return walk(value)
+
+
+class RedactingFormatter(logging.Formatter):
+    """Formats the whole record (message, traceback, stack) and then removes every secret."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
