@@ -254,8 +254,24 @@ def cmd_make_tiny_model(args: argparse.Namespace) -> int:
 
 
 def run_command(action) -> int:
-    """Run a command with the shared error handling: known errors become one clear line."""
+    """Run a command with the shared error handling: known errors become one clear line.
+
+    stdout and stderr pass the one redactor while the command runs: whatever a command prints
+    (an error echoing an API key included) reaches the terminal without the key.
+    """
+    from asp_ft_tui.redaction import RedactingStream
+
+    stdout, stderr = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = RedactingStream(stdout), RedactingStream(stderr)
+    try:
+        return _run_guarded(action)
+    finally:
+        sys.stdout, sys.stderr = stdout, stderr
+
+
+def _run_guarded(action) -> int:
     from asp_ft_tui.logs import setup_logging
+    from asp_ft_tui.oserrors import describe
     from asp_ft_tui.prompts import PromptError
     from asp_ft_tui.review import ReviewError
     from asp_ft_tui.store.lock import WorkspaceLocked
@@ -279,6 +295,11 @@ def run_command(action) -> int:
     except BrokenPipeError:
         # The reader (`| head`) went away: stop quietly, and keep Python from complaining at exit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except OSError as err:
+        # A full or read-only disk (or a permission) is the machine's state, not a bug: one line.
+        log.error("%s", err, exc_info=err)
+        print(f"asp-ft: error: {describe(err)}", file=sys.stderr)
         return 1
 
 

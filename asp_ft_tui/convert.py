@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Sequence
 
@@ -49,13 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from asp_ft_tui.asp.engine import get_engine
-    from asp_ft_tui.domain.benchmarks import discover
-    from asp_ft_tui.export import ExportError, ExportSettings, export_dataset
-    from asp_ft_tui.extraction import Extractor, Settings, run_extraction
-    from asp_ft_tui.prompts import load_prompts
-    from asp_ft_tui.samples import BuildSettings, SampleCache, build_samples
-    from asp_ft_tui.teachers import default_teacher, make_teacher
+    from asp_ft_tui.commands.locks import hold
     from asp_ft_tui.workspace import resolve_workspace
 
     err = Console(stderr=True)
@@ -66,6 +61,21 @@ def run(args: argparse.Namespace) -> int:
             err.print(f"asp-ft: {notice}")
     source = args.input or workspace.benchmarks_dir
     data_dir = args.output or workspace.data_dir
+    # Extraction writes beside the benchmarks, the export into the data folder: one writer each.
+    with ExitStack() as stack:
+        hold(stack, workspace=workspace, folders=(args.input, args.output))
+        return _convert(args, workspace, source, data_dir, err)
+
+
+def _convert(args: argparse.Namespace, workspace, source: Path, data_dir: Path, err) -> int:
+    from asp_ft_tui.asp.engine import get_engine
+    from asp_ft_tui.domain.benchmarks import discover
+    from asp_ft_tui.export import ExportError, ExportSettings, export_dataset
+    from asp_ft_tui.extraction import Extractor, Settings, run_extraction
+    from asp_ft_tui.prompts import load_prompts
+    from asp_ft_tui.samples import BuildSettings, SampleCache, build_samples
+    from asp_ft_tui.teachers import default_teacher, make_teacher
+
     library = discover(source)
     for problem in library.problems:
         err.print(f"[yellow]skipped[/] {problem.id}: {problem.reason}")

@@ -7,12 +7,14 @@ import json
 import os
 import sys
 import threading
+from contextlib import ExitStack
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from asp_ft_tui.asp.engine import get_engine
+from asp_ft_tui.commands.locks import hold
 from asp_ft_tui.domain.benchmarks import discover
 from asp_ft_tui.extraction import Extractor, RunEvent, Settings, run_extraction
 from asp_ft_tui.prompts import load_prompts
@@ -21,6 +23,13 @@ from asp_ft_tui.teachers.base import TeacherError
 
 
 def run(args: argparse.Namespace, workspace) -> int:
+    # Extraction writes structures beside the benchmarks: one writer at a time.
+    with ExitStack() as stack:
+        hold(stack, workspace=workspace, folders=(args.input,))
+        return _extract(args, workspace)
+
+
+def _extract(args: argparse.Namespace, workspace) -> int:
     root = args.input if args.input is not None else workspace.benchmarks_dir
     library = discover(root)
     benchmarks = [b for b in library.benchmarks if not args.only or args.only in b.id]
