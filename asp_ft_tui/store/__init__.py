@@ -2,9 +2,9 @@
 
 from asp_ft_tui.store.curation import STATUSES, CurationStore, Decision, HistoryEntry
 from asp_ft_tui.store.lock import WorkspaceLock, WorkspaceLocked
-from asp_ft_tui.store.storage import DurableJSONStorage, StoreError
+from asp_ft_tui.store.storage import DurableJSONStorage, StoreDamaged, StoreError
 
 __all__ = [
     "STATUSES", "CurationStore", "Decision", "HistoryEntry", "WorkspaceLock", "WorkspaceLocked",
-    "DurableJSONStorage", "StoreError",
+    "DurableJSONStorage", "StoreDamaged", "StoreError",
 ]

@@ -5,16 +5,24 @@ On disk (`data/curation/` of a workspace), all TinyDB files written by `DurableJ
     state.json           tables meta (schema version), ui (where the reviewer was), runs
     decisions/XX.json    decisions sharded by a hash of the sample key (256 shards), so one
                          decision rewrites one small file, not every decision ever made
+    history.jsonl        every history entry again, append-only: what rebuilds a damaged shard
     lock                 the workspace lock; only writers take it
 
 A decision is keyed by the sample key and remembers the content hash it was made on. Each
 decision document carries its own append-only history; undo appends an entry too, so history
 is never rewritten. A call that records a decision returns only once it is on disk.
+
+A writer that cannot take the lock because the workspace is on a read-only file system (or one
+it may not write to) opens read-only instead and says why in `readonly_reason`; so does one that
+finds the workspace in use, when asked with `readonly_if_busy=True`.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import json
+import os
 import threading
 import time
 from dataclasses import dataclass
@@ -23,9 +31,10 @@ from typing import Any, Callable, Iterable
 
 from tinydb import TinyDB
 
-from asp_ft_tui.fsio import remove_stale_temps
-from asp_ft_tui.store.lock import WorkspaceLock
-from asp_ft_tui.store.storage import DurableJSONStorage, StoreError
+from asp_ft_tui.fsio import atomic_write_bytes, make_dirs, remove_stale_temps
+from asp_ft_tui.store.history import HistoryLog, lines_of, log_line, rebuild_docs
+from asp_ft_tui.store.lock import WorkspaceLock, WorkspaceLocked
+from asp_ft_tui.store.storage import DurableJSONStorage, StoreDamaged, StoreError
 
 SCHEMA_VERSION = 1
 STATUSES = ("approved", "rejected", "pending")
@@ -64,11 +73,17 @@ def shard_of(key: str) -> str:
 
 
 class CurationStore:
-    """Open with `CurationStore.open(directory)` (a writer, takes the lock) or `readonly=True`."""
+    """Open with `CurationStore.open(directory)` (a writer, takes the lock) or `readonly=True`.
 
-    def __init__(self, directory: Path, *, readonly: bool = False, clock: Callable[[], float] = time.time):
+    Opening raises StoreDamaged when a store file is unusable (see `rebuild_from_history()`).
+    """
+
+    def __init__(self, directory: Path, *, readonly: bool = False, readonly_if_busy: bool = False,
+                 clock: Callable[[], float] = time.time):
         self.directory = Path(directory)
         self.readonly = readonly
+        self.readonly_reason: str | None = None
+        """Why a writer was opened read-only after all (one line for a banner), else None."""
         self._clock = clock
         self._mutex = threading.RLock()
         self._lock: WorkspaceLock | None = None
@@ -76,9 +91,10 @@ class CurationStore:
         self._docs: dict[str, tuple[str, int, dict[str, Any]]] = {}
         self._undo_stack: list[tuple[int, str]] = []
         self._seq = 0
+        self._log = HistoryLog(self.directory / "history.jsonl")
+        self._unlogged: list[dict[str, Any]] = []
         if not readonly:
-            self._lock = WorkspaceLock(self.directory / "lock")
-            self._lock.acquire()
+            self._take_lock(readonly_if_busy)
         try:
             self._open()
         except BaseException:
@@ -94,10 +110,27 @@ class CurationStore:
         return cls(workspace.curation_dir, **kwargs)
 
     # -- opening -----------------------------------------------------------------------------
+    def _take_lock(self, readonly_if_busy: bool) -> None:
+        lock = WorkspaceLock(self.directory / "lock")
+        try:
+            lock.acquire()
+        except WorkspaceLocked as err:
+            if not readonly_if_busy:
+                raise
+            self.readonly, self.readonly_reason = True, err.reason
+            return
+        except OSError as err:
+            reason = _readonly_reason(err, self.directory)
+            if reason is None:
+                raise
+            self.readonly, self.readonly_reason = True, reason
+            return
+        self._lock = lock
+
     def _open(self) -> None:
         shard_dir = self.directory / "decisions"
         if not self.readonly:
-            shard_dir.mkdir(parents=True, exist_ok=True)
+            make_dirs(shard_dir)
             remove_stale_temps(self.directory)
             remove_stale_temps(shard_dir)
         self._state = self._tinydb(self.directory / "state.json")
@@ -114,7 +147,7 @@ class CurationStore:
         if shard_dir.is_dir():
             for path in sorted(shard_dir.glob("*.json")):
                 shard = path.stem
-                for doc in self._shard(shard).table("decisions").all():
+                for doc in self._read_shard(shard):
                     self._docs[doc["key"]] = (shard, doc.doc_id, dict(doc))
         entries = [entry for _, _, doc in self._docs.values() for entry in doc.get("history", [])]
         undone = {e["undoes"] for e in entries if e.get("undoes") is not None}
@@ -122,6 +155,36 @@ class CurationStore:
         self._undo_stack = sorted(
             (e["seq"], e["key"]) for e in entries if e["action"] == "decide" and e["seq"] not in undone
         )
+        if not self.readonly:
+            # Catch the log up: decisions made before it existed, or one a kill kept out of it.
+            logged = self._log.last_seq()
+            self._unlogged = sorted((line for _, _, doc in self._docs.values() for line in lines_of(doc, logged)),
+                                    key=lambda line: line["seq"])
+            self._write_log()
+
+    def _read_shard(self, shard: str) -> list:
+        try:
+            docs = self._shard(shard).table("decisions").all()
+            if any(not isinstance(doc.get("key"), str) for doc in docs):
+                raise StoreDamaged(self._shard_path(shard), "a decision without its sample key")
+            return docs
+        except StoreDamaged as err:
+            self._shards.pop(shard, None)
+            raise self._damaged_shard(shard, err.detail) from None
+
+    def _damaged_shard(self, shard: str, detail: str) -> StoreDamaged:
+        path = self._shard_path(shard)
+        if not self._log.exists():
+            return StoreDamaged(path, detail)
+        found = len({line["key"] for line in self._log.lines() if shard_of(line["key"]) == shard})
+        return StoreDamaged(
+            path, detail, rebuild=lambda: rebuild_shard(self.directory, shard),
+            hint=f"its decisions can be rebuilt from the history in {self._log.path} "
+                 f"({found} sample keys of this shard there), which moves the damaged file aside",
+        )
+
+    def _shard_path(self, shard: str) -> Path:
+        return self.directory / "decisions" / f"{shard}.json"
 
     def _tinydb(self, path: Path) -> TinyDB:
         return TinyDB(path, storage=DurableJSONStorage, readonly=self.readonly)
@@ -129,7 +192,7 @@ class CurationStore:
     def _shard(self, shard: str) -> TinyDB:
         db = self._shards.get(shard)
         if db is None:
-            db = self._shards[shard] = self._tinydb(self.directory / "decisions" / f"{shard}.json")
+            db = self._shards[shard] = self._tinydb(self._shard_path(shard))
         return db
 
     def close(self) -> None:
@@ -193,9 +256,11 @@ class CurationStore:
             return key, self.decision(key)
 
     def history(self, key: str | None = None) -> list[HistoryEntry]:
-        docs = [self._docs[key][2]] if key is not None and key in self._docs else (
-            [] if key is not None else [d for _, _, d in self._docs.values()]
-        )
+        with self._mutex:
+            if key is None:
+                docs = [d for _, _, d in self._docs.values()]
+            else:
+                docs = [self._docs[key][2]] if key in self._docs else []
         entries = [
             HistoryEntry(
                 seq=e["seq"], key=e["key"], action=e["action"], status=e.get("status"),
@@ -213,12 +278,19 @@ class CurationStore:
         for change in changes:
             by_shard.setdefault(shard_of(change[0]), []).append(change)
         written = []
+        try:
+            self._apply_shards(by_shard, written)
+        finally:
+            self._write_log()
+        return written
+
+    def _apply_shards(self, by_shard: dict[str, list], written: list[dict[str, Any]]) -> None:
         for shard, shard_changes in by_shard.items():
             db = self._shard(shard)
             table = db.table("decisions")
             seq = self._seq
             pending: dict[str, tuple[str, int | None, dict[str, Any]]] = {}
-            entries = []
+            entries, logged = [], []
             with db.storage.batch():
                 for key, state, action, undoes in shard_changes:
                     seq += 1
@@ -238,11 +310,23 @@ class CurationStore:
                         table.update(doc, doc_ids=[doc_id])
                     pending[key] = (shard, doc_id, doc)
                     entries.append(entry)
+                    logged.append(log_line(entry, state))
             self._docs.update(pending)
+            self._unlogged += logged
             self._seq = seq
             self._undo_stack += [(e["seq"], e["key"]) for e in entries if e["action"] == "decide"]
             written += entries
-        return written
+
+    def _write_log(self) -> None:
+        """Append what the log lacks. Its failure (a full disk) is not the decision's: that is
+        durable in its shard, and the log catches up with the next write or open."""
+        if not self._unlogged:
+            return
+        try:
+            self._log.append(self._unlogged)
+        except OSError:
+            return
+        self._unlogged.clear()
 
     def _check_writable(self) -> None:
         if self.readonly:
@@ -270,6 +354,39 @@ class CurationStore:
 
     def runs(self) -> list[dict[str, Any]]:
         return [dict(doc) for doc in self._state.table("runs").all()]
+
+
+def rebuild_shard(directory: Path, shard: str) -> int:
+    """Write decision shard `shard` back from the history log, under the workspace lock; the
+    damaged file is kept beside it as `XX.json.damaged-<time>`. Returns the decisions rebuilt."""
+    directory = Path(directory)
+    path = directory / "decisions" / f"{shard}.json"
+    with WorkspaceLock(directory / "lock"):
+        docs = rebuild_docs(line for line in HistoryLog(directory / "history.jsonl").lines()
+                            if shard_of(line["key"]) == shard)
+        document = {"decisions": {str(i): doc for i, doc in enumerate(docs, 1)}}
+        make_dirs(path.parent)
+        if path.exists():
+            os.replace(path, path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}"))
+        atomic_write_bytes(path, json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+    return len(docs)
+
+
+def _readonly_reason(err: OSError, directory: Path) -> str | None:
+    """Why a workspace can only be read, when `err` says so; None for any other failure."""
+    if err.errno == errno.EROFS:
+        return "the workspace is on a read-only file system"
+    if err.errno in (errno.EACCES, errno.EPERM):
+        folder = directory
+        while not folder.exists() and folder.parent != folder:
+            folder = folder.parent
+        try:
+            if os.statvfs(folder).f_flag & os.ST_RDONLY:
+                return "the workspace is on a read-only file system"
+        except OSError:
+            pass
+        return f"no permission to write in {folder}"
+    return None
 
 
 def _as_decision(doc: dict[str, Any]) -> Decision | None:

@@ -1,49 +1,75 @@
-"""The workspace lock: one writer of the curation DB at a time.
+"""The workspace lock: one writer of a workspace (or of any output folder) at a time.
 
 An OS advisory lock (flock) on `data/curation/lock`, so it is released when its holder dies,
-even by SIGKILL. The holder's PID is written into the file for the error message.
+even by SIGKILL. The holder's PID is written into the file for the error message. The lock file
+is opened with O_NOFOLLOW: a lock file that is a symbolic link is refused, never truncated (it
+could point at any file of the user's).
 """
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
+import stat
 from pathlib import Path
+
+from asp_ft_tui.fsio import LinkRefused, make_dirs
+
+FOLDER_LOCK_NAME = ".asp-ft.lock"
 
 
 class WorkspaceLocked(Exception):
-    def __init__(self, path: Path, pid: str) -> None:
+    def __init__(self, path: Path, pid: str, what: str = "workspace") -> None:
         self.path = path
         self.pid = pid
         who = f"PID {pid}" if pid else "another process"
-        super().__init__(f"workspace in use by {who} (lock file {path}); close that asp-ft first")
+        self.reason = f"{what} in use by {who}"
+        """One line for a banner: `workspace in use by PID 123`."""
+        super().__init__(f"{self.reason} (lock file {path}); close that asp-ft first")
 
 
 class WorkspaceLock:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, what: str = "workspace") -> None:
         self.path = Path(path)
+        self.what = what
         self._fd: int | None = None
+
+    @classmethod
+    def for_folder(cls, folder: Path) -> "WorkspaceLock":
+        """The lock of a folder that is not a workspace (`convert --output DIR`): `DIR/.asp-ft.lock`."""
+        return cls(Path(folder) / FOLDER_LOCK_NAME, what="output folder")
 
     @property
     def held(self) -> bool:
         return self._fd is not None
 
     def acquire(self) -> None:
+        """Take the lock or raise: WorkspaceLocked (someone holds it), LinkRefused (the lock file
+        is a symbolic link) or the OSError of the file system (EROFS on a read-only mount)."""
         if self._fd is not None:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        make_dirs(self.path.parent)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
-            os.close(fd)
-            raise WorkspaceLocked(self.path, holder) from None
-        except BaseException:
-            os.close(fd)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
+        except OSError as err:
+            if err.errno == errno.ELOOP:
+                raise LinkRefused(self.path) from None
             raise
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise OSError(errno.EINVAL, "is not a regular file; asp-ft cannot lock it (move it away)",
+                              str(self.path))
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+                raise WorkspaceLocked(self.path, holder, self.what) from None
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        except BaseException:
+            os.close(fd)  # closing also drops the flock if it was taken
+            raise
         self._fd = fd
 
     def release(self) -> None:
@@ -52,6 +78,8 @@ class WorkspaceLock:
         fd, self._fd = self._fd, None
         try:
             os.ftruncate(fd, 0)
+        except OSError:
+            pass  # the PID is only a hint for the message; unlocking is what matters
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)

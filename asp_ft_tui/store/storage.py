@@ -11,15 +11,57 @@ from __future__ import annotations
 import json
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from tinydb.storages import Storage
 
-from asp_ft_tui.fsio import atomic_write_bytes
+from asp_ft_tui.fsio import atomic_write_bytes, make_dirs
 
 
 class StoreError(Exception):
     """The curation DB cannot be used; the message names the file and what to do."""
+
+
+class StoreDamaged(StoreError):
+    """A store file exists but holds no usable document (empty, cut short, not JSON, wrong shape).
+
+    Never read as "no decisions": that would let the next write erase them for good. Where the
+    store's history holds what the file held, `rebuild_from_history()` writes it back.
+    """
+
+    def __init__(self, path: Path, detail: str, rebuild: Callable[[], int] | None = None,
+                 hint: str = "restore it from a backup or move it away") -> None:
+        self.path = Path(path)
+        self.detail = detail
+        self._rebuild = rebuild
+        self.hint = hint
+        super().__init__(f"{self.path} is damaged ({detail}); asp-ft never leaves a half-written file, "
+                         f"so something else changed it: {hint}")
+
+    @property
+    def can_rebuild(self) -> bool:
+        return self._rebuild is not None
+
+    def rebuild_from_history(self) -> int:
+        """Write the file back from the history; returns how many decisions it holds now."""
+        if self._rebuild is None:
+            raise StoreError(f"no history to rebuild {self.path} from: {self.hint}")
+        return self._rebuild()
+
+
+def parse_document(path: Path, raw: bytes) -> dict[str, Any]:
+    """A TinyDB document ({table: {doc_id: doc}}), or StoreDamaged naming what is wrong."""
+    if not raw.strip():
+        raise StoreDamaged(path, f"empty: {len(raw)} bytes")
+    try:
+        data = json.loads(raw)
+    except ValueError as err:
+        raise StoreDamaged(path, f"not valid JSON: {err}") from None
+    if not isinstance(data, dict) or not all(
+        isinstance(table, dict) and all(isinstance(doc, dict) for doc in table.values()) for table in data.values()
+    ):
+        raise StoreDamaged(path, "valid JSON, but not a table of documents")
+    return data
 
 
 class DurableJSONStorage(Storage):
@@ -36,14 +78,9 @@ class DurableJSONStorage(Storage):
             try:
                 raw = self.path.read_bytes()
             except FileNotFoundError:
-                raw = b""
-            try:
-                self._data = json.loads(raw) if raw.strip() else None
-            except ValueError as err:
-                raise StoreError(
-                    f"{self.path} is not valid JSON ({err}); asp-ft never leaves a half-written file, "
-                    "so it was changed by something else: restore it from a backup or move it away"
-                ) from None
+                self._data = None  # not written yet: a new, empty store
+            else:
+                self._data = parse_document(self.path, raw)
             self._loaded = True
         return self._data
 
@@ -60,7 +97,7 @@ class DurableJSONStorage(Storage):
     def _flush(self) -> None:
         payload = json.dumps(self._data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            make_dirs(self.path.parent)
             atomic_write_bytes(self.path, payload)
         except BaseException:
             # TinyDB mutated the cached document in place: forget it, the file is the truth.
