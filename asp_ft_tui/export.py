@@ -5,13 +5,18 @@ card.json and card.md) and is copied to `<data>/train.jsonl` / `<data>/valid.jso
 mlx-lm looks; earlier exports are kept. Lines are `{"messages": [...]}` with no timestamps, in a
 stable order, so the same samples and seed give byte-identical files. Every assistant answer is
 validated again with its context first: an invalid one stops the export with the list.
+
+An export folder is written under a unique temporary name and renamed into place once complete,
+so a full disk or a kill leaves no half export and two exports at once never share a file.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
+import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -21,7 +26,7 @@ from typing import Callable
 from asp_ft_tui.domain.benchmarks import Benchmark
 from asp_ft_tui.domain.samples import Sample, review_status
 from asp_ft_tui.domain.split import split_benchmarks
-from asp_ft_tui.fsio import atomic_write_text
+from asp_ft_tui.fsio import atomic_copy, atomic_write_text, fsync_dir, make_dirs
 
 ONLY = ("valid", "approved", "approved+pending")
 
@@ -114,20 +119,39 @@ def export_dataset(
         raise ExportError("nothing to export: every sample fell into the validation split (add benchmarks)")
     digest = hashlib.sha256("".join(files.values()).encode("utf-8")).hexdigest()[:8]
     export_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{digest}"
-    target = Path(data_dir) / "exports" / export_id
-    target.mkdir(parents=True, exist_ok=True)
-    for name, text in files.items():
-        atomic_write_text(target / f"{name}.jsonl", text)
     card = _card(export_id, settings, chosen, by_split, split)
-    atomic_write_text(target / "card.json", json.dumps(card, indent=2, ensure_ascii=False) + "\n")
-    atomic_write_text(target / "card.md", _card_markdown(card))
+    data_dir = Path(data_dir)
+    target = _write_export_folder(data_dir / "exports", export_id, files, card)
     for name in files:
-        tmp = Path(data_dir) / f".{name}.jsonl.copy"
-        shutil.copyfile(target / f"{name}.jsonl", tmp)
-        tmp.replace(Path(data_dir) / f"{name}.jsonl")
-    if "test" not in files:
-        (Path(data_dir) / "test.jsonl").unlink(missing_ok=True)  # an earlier export's test split
+        atomic_copy(target / f"{name}.jsonl", data_dir / f"{name}.jsonl")
+    if "test" not in files and (data_dir / "test.jsonl").exists():
+        (data_dir / "test.jsonl").unlink(missing_ok=True)  # an earlier export's test split
+        fsync_dir(data_dir)
     return ExportResult(export_id, target, {k: len(v) for k, v in by_split.items()}, card)
+
+
+def _write_export_folder(exports: Path, export_id: str, files: dict[str, str], card: dict) -> Path:
+    make_dirs(exports)
+    staging = Path(tempfile.mkdtemp(prefix=f".{export_id}.", suffix=".tmp", dir=exports))
+    try:
+        for name, text in files.items():
+            atomic_write_text(staging / f"{name}.jsonl", text)
+        atomic_write_text(staging / "card.json", json.dumps(card, indent=2, ensure_ascii=False) + "\n")
+        atomic_write_text(staging / "card.md", _card_markdown(card))
+        os.chmod(staging, 0o755)
+        target = exports / export_id
+        try:
+            os.rename(staging, target)
+        except OSError as err:
+            if target.is_symlink() or not (target / "card.json").is_file():
+                raise OSError(err.errno, err.strerror, str(target)) from err
+            # The same export (same second, same lines) finished first: keep that one.
+            shutil.rmtree(staging)
+        fsync_dir(exports)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return target
 
 
 def _card(export_id: str, settings: ExportSettings, chosen: list[Sample], by_split: dict, split) -> dict:

@@ -22,11 +22,10 @@ class LinkRefused(OSError):
     """A file asp-ft would write (or lock) is a symbolic link; it is never written through."""
 
     def __init__(self, path: Path | str) -> None:
-        super().__init__(errno.ELOOP, "is a symbolic link, and asp-ft never writes through one (remove the link)",
-                         str(path))
+        super().__init__(errno.ELOOP, "refusing to write through a symbolic link", str(path))
 
     def __str__(self) -> str:
-        return f"{self.filename} {self.strerror}"
+        return f"{self.filename} is a symbolic link; asp-ft never writes through one (remove the link)"
 
 
 def fsync_dir(path: Path) -> None:

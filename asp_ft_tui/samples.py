@@ -20,7 +20,7 @@ from typing import Protocol, Sequence
 from asp_ft_tui.domain.benchmarks import Benchmark
 from asp_ft_tui.domain.samples import Sample, sample_key
 from asp_ft_tui.domain.structure import META_FILE, STRUCTURE_FILE, Structure, StructureError
-from asp_ft_tui.fsio import atomic_write_text
+from asp_ft_tui.fsio import atomic_write_text, make_dirs
 from asp_ft_tui.prompts import PromptSet
 
 log = logging.getLogger(__name__)
@@ -175,7 +175,7 @@ class SampleCache:
         return [Sample.from_dict(s) for s in data["samples"]]
 
     def save(self, benchmark_id: str, print_: str, samples: list[Sample]) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
+        make_dirs(self.directory)
         payload = {"benchmark_id": benchmark_id, "fingerprint": print_, "samples": [s.to_dict() for s in samples]}
         atomic_write_text(self.path_for(benchmark_id), json.dumps(payload, ensure_ascii=False))
         rows = [[s.key, s.task, s.slot, s.tone, s.operator, s.content_hash, s.valid] for s in samples]

@@ -5,7 +5,9 @@ A benchmark is a folder with an ASP program (`ASP.txt`, `asp.txt` or `ASP.lp`) a
 Categories come from the path; `<base>_variant_<x>` folders group with `<base>` in the same parent.
 
 Discovery never raises and never skips silently: every folder that has some of these files but
-cannot be used becomes a `FolderProblem` with the reason.
+cannot be used becomes a `FolderProblem` with the reason. A file or folder that links outside the
+benchmark root is one too, and is never read: a shared tree must not make asp-ft read (or, through
+a linked structure.json, write) files elsewhere. Links that stay inside the root are fine.
 """
 
 from __future__ import annotations
@@ -144,11 +146,12 @@ def discover(root: Path | str) -> Library:
         library.problems.append(FolderProblem(".", root, "the benchmark path is not a folder"))
         return library
     seen: dict[tuple[int, int], str] = {}
+    real_root = os.path.realpath(root)
     # An explicit stack, not recursion: real trees can be deeper than Python's recursion limit.
     stack = [(root, (), ((root_info.st_dev, root_info.st_ino),))]
     while stack:
         folder, parts, ancestors = stack.pop()
-        stack.extend(reversed(_scan_folder(library, folder, parts, ancestors, seen)))
+        stack.extend(reversed(_scan_folder(library, folder, parts, ancestors, seen, real_root)))
     return library
 
 
@@ -156,24 +159,35 @@ def read_one(root: Path | str, benchmark_id: str) -> Benchmark | None:
     """Re-read one benchmark folder (after an extraction or an edit) without walking the tree."""
     folder = Path(root) / benchmark_id
     library = Library(root=Path(root))
+    real_root = os.path.realpath(root)
+    if _outside(folder, real_root):
+        return None
     try:
         entries = sorted(os.scandir(folder), key=lambda e: natural_key(e.name))
     except OSError:
         return None
+    parts = tuple(benchmark_id.split("/"))
     files: dict[str, Path] = {}
     for entry in entries:
         if entry.name.lower() in KNOWN_NAMES:
             files.setdefault(entry.name.lower(), Path(entry.path))
     if files:
-        _add_folder(library, folder, tuple(benchmark_id.split("/")), files)
+        _add_folder(library, folder, parts, files, real_root)
     return library.benchmarks[0] if library.benchmarks else None
+
+
+def _outside(path: Path | str, real_root: str) -> str | None:
+    """Where `path` really leads when that is outside the root (through a link at any level)."""
+    real = os.path.realpath(path)
+    return None if real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep) else real
 
 
 def _rel_id(parts: tuple[str, ...]) -> str:
     return "/".join(parts) if parts else "."
 
 
-def _scan_folder(library: Library, folder: Path, parts: tuple[str, ...], ancestors: tuple, seen: dict) -> list:
+def _scan_folder(library: Library, folder: Path, parts: tuple[str, ...], ancestors: tuple, seen: dict,
+                 real_root: str) -> list:
     """Record this folder's benchmark or problem; return its subfolders to scan."""
     seen[ancestors[-1]] = _rel_id(parts)
     try:
@@ -192,6 +206,11 @@ def _scan_folder(library: Library, folder: Path, parts: tuple[str, ...], ancesto
             continue
         try:
             if entry.is_dir(follow_symlinks=True):
+                target = _outside(entry.path, real_root) if entry.is_symlink() else None
+                if target is not None:
+                    library.problems.append(FolderProblem(_rel_id((*parts, entry.name)), Path(entry.path),
+                                                          f"links outside the benchmark folder: {target}"))
+                    continue
                 subdirs.append(entry)
             elif entry.is_symlink() and not os.path.exists(entry.path):
                 library.problems.append(FolderProblem(
@@ -200,7 +219,7 @@ def _scan_folder(library: Library, folder: Path, parts: tuple[str, ...], ancesto
         except OSError:
             continue
     if files:
-        _add_folder(library, folder, parts, files)
+        _add_folder(library, folder, parts, files, real_root)
     out = []
     for entry in subdirs:
         sub_parts = (*parts, entry.name)
@@ -229,8 +248,14 @@ def _scan_folder(library: Library, folder: Path, parts: tuple[str, ...], ancesto
     return out
 
 
-def _add_folder(library: Library, folder: Path, parts: tuple[str, ...], files: dict[str, Path]) -> None:
+def _add_folder(library: Library, folder: Path, parts: tuple[str, ...], files: dict[str, Path],
+                real_root: str) -> None:
     ident = _rel_id(parts) if parts else folder.resolve().name
+    for path in files.values():
+        target = _outside(path, real_root) if path.is_symlink() else None
+        if target is not None:
+            library.problems.append(FolderProblem(ident, folder, f"{path.name} links outside the benchmark folder: {target}"))
+            return
     asp_file = next((files[n] for n in ASP_NAMES if n in files), None)
     nl_file, ir_file = files.get(NL_NAME), files.get(IR_NAME)
     present = ", ".join(sorted(p.name for p in files.values()))

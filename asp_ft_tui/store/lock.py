@@ -1,4 +1,4 @@
-"""The workspace lock: one writer of a workspace (or of any output folder) at a time.
+"""The workspace lock: one writer of a workspace (or of any folder it is put in) at a time.
 
 An OS advisory lock (flock) on `data/curation/lock`, so it is released when its holder dies,
 even by SIGKILL. The holder's PID is written into the file for the error message. The lock file
@@ -16,29 +16,21 @@ from pathlib import Path
 
 from asp_ft_tui.fsio import LinkRefused, make_dirs
 
-FOLDER_LOCK_NAME = ".asp-ft.lock"
-
 
 class WorkspaceLocked(Exception):
-    def __init__(self, path: Path, pid: str, what: str = "workspace") -> None:
+    def __init__(self, path: Path, pid: str) -> None:
         self.path = path
         self.pid = pid
         who = f"PID {pid}" if pid else "another process"
-        self.reason = f"{what} in use by {who}"
+        self.reason = f"workspace in use by {who}"
         """One line for a banner: `workspace in use by PID 123`."""
         super().__init__(f"{self.reason} (lock file {path}); close that asp-ft first")
 
 
 class WorkspaceLock:
-    def __init__(self, path: Path, what: str = "workspace") -> None:
+    def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self.what = what
         self._fd: int | None = None
-
-    @classmethod
-    def for_folder(cls, folder: Path) -> "WorkspaceLock":
-        """The lock of a folder that is not a workspace (`convert --output DIR`): `DIR/.asp-ft.lock`."""
-        return cls(Path(folder) / FOLDER_LOCK_NAME, what="output folder")
 
     @property
     def held(self) -> bool:
@@ -64,7 +56,7 @@ class WorkspaceLock:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
-                raise WorkspaceLocked(self.path, holder, self.what) from None
+                raise WorkspaceLocked(self.path, holder) from None
             os.ftruncate(fd, 0)
             os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         except BaseException:
