@@ -18,6 +18,7 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.markup import escape
 from textual.message import Message
 from textual.widgets import Footer, Header, Input, Label, ProgressBar, RichLog, TabbedContent, TabPane, Tree
 from textual.worker import Worker, WorkerState
@@ -25,6 +26,8 @@ from textual.worker import Worker, WorkerState
 from asp_ft_tui import __version__
 from asp_ft_tui.domain.benchmarks import Benchmark
 from asp_ft_tui.logs import setup_logging
+from asp_ft_tui.oserrors import describe, is_disk_error
+from asp_ft_tui.redaction import REDACTED, redact
 from asp_ft_tui.tui.commands import AspFtCommands
 from asp_ft_tui.tui.logpane import AppLogHandler
 from asp_ft_tui.tui.review_actions import ReviewActions
@@ -38,6 +41,8 @@ from asp_ft_tui.workspace import Workspace, WorkspaceError, resolve_workspace
 
 log = logging.getLogger(__name__)
 DECIDING_ACTIONS = {"approve", "reject", "edit", "undo", "bulk_approve"}
+# Everything that writes into the workspace: off (greyed, the banner says why) while read-only.
+WRITING_ACTIONS = DECIDING_ACTIONS | {"extract", "extract_all", "export"}
 REVIEW_ACTIONS = {"approve", "reject", "next_pending", "step", "cycle_task", "only_benchmark"}
 
 
@@ -73,9 +78,9 @@ class AspFtApp(ReviewActions, WorkActions, App[None]):
     ]
 
     class SessionLoaded(Message):
-        def __init__(self, session, notice: str | None) -> None:
+        def __init__(self, session, readonly_reason: str | None = None) -> None:
             super().__init__()
-            self.session, self.notice = session, notice
+            self.session, self.readonly_reason = session, readonly_reason
 
     class Progress(Message):
         def __init__(self, done: int, total: int, label: str) -> None:
@@ -114,6 +119,8 @@ class AspFtApp(ReviewActions, WorkActions, App[None]):
         self._save_timer = None
         self._queue_timer = None
         self._restore: dict = {}
+        self.readonly_reason: str | None = None
+        """Why this app may not write (another writer's PID, a read-only disk); None: it may."""
 
     @property
     def engine(self):
@@ -126,6 +133,7 @@ class AspFtApp(ReviewActions, WorkActions, App[None]):
     # -- layout --------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield Header()
+        yield Label("", id="readonly-banner")
         with TabbedContent(initial="benchmarks", id="tabs"):
             with TabPane("Benchmarks", id="benchmarks"):
                 with Horizontal():
@@ -148,6 +156,7 @@ class AspFtApp(ReviewActions, WorkActions, App[None]):
     def on_mount(self) -> None:
         self.sub_title = str(self.workspace.root)
         self.query_one("#work").display = False
+        self.query_one("#readonly-banner").display = False
         self.query_one(BenchmarkDetail).show(None)
         self._log_handler = AppLogHandler(self, self.LogLine)
         logging.getLogger().addHandler(self._log_handler)
@@ -167,18 +176,25 @@ class AspFtApp(ReviewActions, WorkActions, App[None]):
         self.exit()
 
     # -- loading -------------------------------------------------------------------------------
-    @work(thread=True, exclusive=True, group="load")
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def load_session(self) -> None:
         from asp_ft_tui.review import ReviewSession
         from asp_ft_tui.store import WorkspaceLocked
 
-        notice = None
+        reason = None
         try:
             session = ReviewSession.open(self.workspace)
         except WorkspaceLocked as err:
+            reason = f"workspace in use by {f'PID {err.pid}' if err.pid else 'another process'}"
+        except OSError as err:
+            if not (is_disk_error(err) or isinstance(err, PermissionError)):
+                raise
+            reason = describe(err)
+        if reason is not None:
             session = ReviewSession.open(self.workspace, readonly=True)
-            notice = f"{err}. Opened read-only: decisions are disabled."
-        self.post_message(self.SessionLoaded(session, notice))
+        elif session.store.readonly:
+            reason = getattr(session.store, "readonly_reason", None) or "the workspace cannot be written"
+        self.post_message(self.SessionLoaded(session, reason))
 
     @on(SessionLoaded)
     def _session_loaded(self, message: SessionLoaded) -> None:
@@ -186,8 +202,8 @@ class AspFtApp(ReviewActions, WorkActions, App[None]):
             self.session.close()
         self.session = message.session
         self.library = message.session.library
-        if message.notice:
-            self.notify(message.notice, severity="warning", timeout=15)
+        if message.readonly_reason is not None or not self.session.store.readonly:
+            self._show_readonly(message.readonly_reason)
         state = self.session.store.ui_state() if self.session else {}
         self._restore = state
         self.status_filter = state.get("tree_status", "all")
@@ -203,8 +219,19 @@ class AspFtApp(ReviewActions, WorkActions, App[None]):
             self.query_one(TabbedContent).active = state["tab"]
         missing = [s.bench.id for s in self.session.summaries.values()
                    if s.extraction in ("extracted", "needs review") and not s.samples_built]
-        if missing:
+        if missing and self.readonly_reason is None:  # building writes the sample cache
             self.build_samples(missing)
+
+    def _show_readonly(self, reason: str | None) -> None:
+        changed, self.readonly_reason = reason != self.readonly_reason, reason
+        banner = self.query_one("#readonly-banner", Label)
+        banner.display = reason is not None
+        if reason is not None:
+            text = f"read-only: {reason}; browsing only (decisions, extraction and export are off)"
+            banner.update(text)
+            if changed:
+                self.notify(text, severity="warning", timeout=15)
+        self.refresh_bindings()
 
     def _show_tree(self, select: str | None = None) -> None:
         tree = self.query_one(BenchmarkTree)
@@ -252,10 +279,23 @@ class AspFtApp(ReviewActions, WorkActions, App[None]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
-            error = event.worker.error
-            log.error("%s failed: %s", event.worker.name, error, exc_info=error)
             self.query_one("#work").display = False
-            self.notify(f"{event.worker.name}: {error}", severity="error", timeout=15)
+            self.report_failure(event.worker.name, event.worker.error)
+
+    def report_failure(self, what: str, error: BaseException) -> None:
+        """The one place a failure of long work or of a write becomes a notification and a log line;
+        the app stays up (a full disk is the machine's state, not a reason to quit)."""
+        text = describe(error) if isinstance(error, OSError) else str(error)
+        log.error("%s failed: %s", what, text, exc_info=error)
+        self.notify(f"{what}: {text}", severity="error", timeout=15)
+
+    def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
+               markup: bool = True) -> None:
+        """Every notification passes the one redactor; its mark must not read as content markup."""
+        message, title = redact(message), redact(title)
+        if markup:
+            message = message.replace(REDACTED, escape(REDACTED))
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     # -- navigation ----------------------------------------------------------------------------
     @on(Tree.NodeHighlighted, "#benchmark-tree")
@@ -348,15 +388,16 @@ class AspFtApp(ReviewActions, WorkActions, App[None]):
         else:
             self.rescan()
 
-    @work(thread=True, exclusive=True, group="load", name="rescan")
+    @work(thread=True, exclusive=True, group="load", name="rescan", exit_on_error=False)
     def rescan(self) -> None:
         """Re-read the tree with the session (and its writer lock) kept open."""
         self.session.reload()
-        self.post_message(self.SessionLoaded(self.session, None))
+        self.post_message(self.SessionLoaded(self.session))
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
-        if action in DECIDING_ACTIONS and self.session is not None and self.session.store.readonly:
-            return None  # shown greyed: another process holds the workspace
+        if action in WRITING_ACTIONS and (self.readonly_reason is not None
+                                          or (self.session is not None and self.session.store.readonly)):
+            return None  # shown greyed; the read-only banner says why
         if action in REVIEW_ACTIONS:
             try:
                 return self.query_one(TabbedContent).active == "review"
@@ -397,7 +438,7 @@ class AspFtApp(ReviewActions, WorkActions, App[None]):
         try:
             self.session.store.save_ui_state(state)
         except OSError as err:
-            log.error("cannot save where you were: %s", err)
+            log.error("cannot save where you were: %s", describe(err))
 
 
 def make_app(workspace: Workspace | Path | str | None = None, *, notice: str | None = None, engine=None) -> AspFtApp:

@@ -47,6 +47,9 @@ class ReviewActions:
         except (ReviewError, StoreError) as err:
             self.notify(str(err), severity="error")
             return
+        except OSError as err:
+            self.report_failure("the decision was not saved", err)
+            return
         self._after_decision(key, show=False)
         queue.step(1)
 
@@ -116,7 +119,7 @@ class ReviewActions:
                                       structure.context_for(slot), self.engine, require_valid=False,
                                       save_label="save"), done)
 
-    @work(thread=True, exclusive=True, group="build", name="saving the component")
+    @work(thread=True, exclusive=True, group="build", name="saving the component", exit_on_error=False)
     def save_component(self, bench: Benchmark, slot: str, code: str) -> None:
         from asp_ft_tui.extraction import save_component
         from asp_ft_tui.samples import build_samples
@@ -136,6 +139,9 @@ class ReviewActions:
             key = self.session.undo()
         except StoreError as err:
             self.notify(str(err), severity="error")
+            return
+        except OSError as err:
+            self.report_failure("undo was not saved", err)
             return
         if key is None:
             self.notify("nothing to undo", timeout=3)
@@ -164,6 +170,9 @@ class ReviewActions:
                     count = self.session.bulk_approve(bench_id)
                 except StoreError as err:
                     self.notify(str(err), severity="error")
+                    return
+                except OSError as err:
+                    self.report_failure("the approvals were not saved", err)
                     return
                 self._queue_loaded = False
                 if self.query_one(TabbedContent).active == "review":

@@ -20,7 +20,7 @@ MODEL_VARIABLES = {"gemini": "ASP_FT_GEMINI_MODEL", "mlx": "ASP_FT_MLX_MODEL"}
 class WorkActions:
     """Mixed into the app: extraction (x, X, c), teacher choice (T), export (E), sample building."""
 
-    @work(thread=True, exclusive=True, group="build")
+    @work(thread=True, exclusive=True, group="build", name="building samples", exit_on_error=False)
     def build_samples(self, benchmark_ids: list[str]) -> None:
         from asp_ft_tui.samples import build_samples
 
@@ -75,7 +75,7 @@ class WorkActions:
             return
         self.extract(teacher, benches, force)
 
-    @work(thread=True, exclusive=True, group="extract", name="extraction")
+    @work(thread=True, exclusive=True, group="extract", name="extraction", exit_on_error=False)
     def extract(self, teacher, benches: list[Benchmark], force: bool) -> None:
         from asp_ft_tui.extraction import Extractor, Settings, run_extraction
         from asp_ft_tui.prompts import load_prompts
@@ -119,7 +119,7 @@ class WorkActions:
         self.push_screen(ConfirmScreen(question, {"approved": "Approved only", "approved+pending": "Approved + pending"}),
                          lambda choice: self.export(choice) if choice else None)
 
-    @work(thread=True, exclusive=True, group="export", name="export")
+    @work(thread=True, exclusive=True, group="export", name="export", exit_on_error=False)
     def export(self, only: str) -> None:
         from asp_ft_tui.export import ExportError, ExportSettings, export_dataset
 
