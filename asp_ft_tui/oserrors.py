@@ -25,6 +25,8 @@ def is_disk_error(err: BaseException) -> bool:
 
 
 def describe(err: OSError) -> str:
+    if type(err).__str__ is not OSError.__str__:
+        return str(err)  # an error of ours that already says it in words (e.g. a refused link)
     words = WORDS.get(err.errno) or (err.strerror or str(err) or type(err).__name__).lower()
     if err.filename is None:
         return words

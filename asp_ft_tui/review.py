@@ -56,8 +56,11 @@ class ReviewSession:
         self._lock = threading.RLock()
 
     @classmethod
-    def open(cls, workspace: Workspace, *, readonly: bool = False) -> "ReviewSession":
-        session = cls(workspace, CurationStore.for_workspace(workspace, readonly=readonly))
+    def open(cls, workspace: Workspace, *, readonly: bool = False, readonly_if_busy: bool = False) -> "ReviewSession":
+        """A writer session (holding the workspace lock), or a reader; `readonly_if_busy`: a reader
+        when another process holds the lock or the disk is read-only (`store.readonly_reason`)."""
+        store = CurationStore.for_workspace(workspace, readonly=readonly, readonly_if_busy=readonly_if_busy)
+        session = cls(workspace, store)
         session.reload()
         return session
 

@@ -32,6 +32,7 @@ from typing import Any, Callable, Iterable
 from tinydb import TinyDB
 
 from asp_ft_tui.fsio import atomic_write_bytes, make_dirs, remove_stale_temps
+from asp_ft_tui.redaction import redact_data
 from asp_ft_tui.store.history import HistoryLog, lines_of, log_line, rebuild_docs
 from asp_ft_tui.store.lock import WorkspaceLock, WorkspaceLocked
 from asp_ft_tui.store.storage import DurableJSONStorage, StoreDamaged, StoreError
@@ -324,8 +325,10 @@ class CurationStore:
             return
         try:
             self._log.append(self._unlogged)
-        except OSError:
-            return
+        except OSError as err:
+            if err.errno in (errno.ENOSPC, errno.EDQUOT):
+                return
+            raise
         self._unlogged.clear()
 
     def _check_writable(self) -> None:
@@ -349,8 +352,9 @@ class CurationStore:
         self._check_writable()
         from tinydb import where
 
+        # A run record holds error texts (a teacher's, a trainer's): they pass the one redactor.
         with self._mutex:
-            self._state.table("runs").upsert({"id": run_id, **data}, where("id") == run_id)
+            self._state.table("runs").upsert(redact_data({"id": run_id, **data}), where("id") == run_id)
 
     def runs(self) -> list[dict[str, Any]]:
         return [dict(doc) for doc in self._state.table("runs").all()]

@@ -26,7 +26,7 @@ from textual.worker import Worker, WorkerState
 from asp_ft_tui import __version__
 from asp_ft_tui.domain.benchmarks import Benchmark
 from asp_ft_tui.logs import setup_logging
-from asp_ft_tui.oserrors import describe, is_disk_error
+from asp_ft_tui.oserrors import describe
 from asp_ft_tui.redaction import REDACTED, redact
 from asp_ft_tui.tui.commands import AspFtCommands
 from asp_ft_tui.tui.logpane import AppLogHandler
@@ -179,21 +179,10 @@ class AspFtApp(ReviewActions, WorkActions, App[None]):
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def load_session(self) -> None:
         from asp_ft_tui.review import ReviewSession
-        from asp_ft_tui.store import WorkspaceLocked
 
-        reason = None
-        try:
-            session = ReviewSession.open(self.workspace)
-        except WorkspaceLocked as err:
-            reason = f"workspace in use by {f'PID {err.pid}' if err.pid else 'another process'}"
-        except OSError as err:
-            if not (is_disk_error(err) or isinstance(err, PermissionError)):
-                raise
-            reason = describe(err)
-        if reason is not None:
-            session = ReviewSession.open(self.workspace, readonly=True)
-        elif session.store.readonly:
-            reason = getattr(session.store, "readonly_reason", None) or "the workspace cannot be written"
+        # Another writer's lock, a read-only disk: open to browse, and say why.
+        session = ReviewSession.open(self.workspace, readonly_if_busy=True)
+        reason = (session.store.readonly_reason or "opened read-only") if session.store.readonly else None
         self.post_message(self.SessionLoaded(session, reason))
 
     @on(SessionLoaded)
