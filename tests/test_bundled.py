@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 
 import clingo
 import pytest
@@ -28,14 +27,16 @@ def test_the_bundled_set_has_what_the_demo_needs():
         assert bench.asp.count("%") >= 5, f"{bench.id} should be commented"
 
 
-def _solve(program: str, limit: float = 2.0):
-    ctl = clingo.Control(["--models=1"], logger=lambda code, msg: None)
+SOLVE_LIMIT = 20_000  # conflicts: a fixed measure of effort, the same on an idle or a busy machine
+
+
+def _solve(program: str):
+    ctl = clingo.Control(["--models=1", f"--solve-limit={SOLVE_LIMIT}"], logger=lambda code, msg: None)
     ctl.add("base", [], program)
-    start = time.perf_counter()
     ctl.ground([("base", [])])
     costs = []
     with ctl.solve(on_model=lambda m: costs.append(m.cost), async_=True) as handle:
-        finished = handle.wait(max(0.0, limit - (time.perf_counter() - start)))
+        finished = handle.wait(120)  # only a guard against a hang; the solve limit is the real bound
         if not finished:
             handle.cancel()
         result = handle.get()
@@ -43,10 +44,10 @@ def _solve(program: str, limit: float = 2.0):
 
 
 @pytest.mark.parametrize("bench", LIBRARY.benchmarks, ids=lambda b: b.id)
-def test_each_bundled_benchmark_is_satisfiable_within_two_seconds(bench):
+def test_each_bundled_benchmark_is_easy_and_satisfiable(bench):
     assert "#include" not in bench.asp and "#script" not in bench.asp
     finished, result, costs, _ = _solve(bench.asp)
-    assert finished, f"{bench.id} did not finish within 2 s"
+    assert finished and not result.unknown, f"{bench.id} needs more than {SOLVE_LIMIT} conflicts"
     assert result.satisfiable, f"{bench.id} is not satisfiable"
     if OBJECTIVE in bench.asp:
         assert costs, "an optimisation problem reports a cost"

@@ -218,20 +218,16 @@ def test_retry_status_codes_can_be_narrowed(fake):
 # ---------------------------------------------------------------------------- delays/timeouts
 def test_delay_shorter_than_timeout_answers(fake):
     fake.default(delay(0.2, then=text("slow but fine")))
-    t0 = time.monotonic()
     assert ask(make_client(fake, timeout_ms=3000), "slow").text == "slow but fine"
-    assert time.monotonic() - t0 >= 0.2
+    assert fake.requests[0].status == 200
 
 
 def test_delay_longer_than_timeout_raises_httpx2_read_timeout(fake):
     fake.default(delay(2, then=text("too late")))
     client = make_client(fake, timeout_ms=500)  # HttpOptions.timeout is in milliseconds
-    t0 = time.monotonic()
     with pytest.raises(httpx2.TimeoutException) as ei:
         ask(client, "slow")
-    elapsed = time.monotonic() - t0
     assert type(ei.value) is httpx2.ReadTimeout
-    assert 0.4 <= elapsed < 1.5
     assert fake.count() == 1
 
 
@@ -252,14 +248,15 @@ def test_hang_times_out_and_close_does_not_block():
     # Another request is still hanging in a server thread while we close.
     t = threading.Thread(target=lambda: pytest.raises(Exception, ask, client, "hang"), daemon=True)
     t.start()
-    deadline = time.monotonic() + 2
+    deadline = time.monotonic() + 30
     while fake.count() < 2 and time.monotonic() < deadline:
         time.sleep(0.01)
-    t0 = time.monotonic()
-    fake.close()
-    assert time.monotonic() - t0 < 1.0
+    closer = threading.Thread(target=fake.close, daemon=True)
+    closer.start()
+    closer.join(30)
+    assert not closer.is_alive(), "close() returns while a request still hangs"
     fake.close()  # idempotent
-    t.join(2)
+    t.join(30)
     assert not t.is_alive()
 
 

@@ -6,7 +6,6 @@ Regenerate after an intended change with `pytest tests/test_snapshots.py --snaps
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 
@@ -15,22 +14,21 @@ from asp_ft_tui.domain.benchmarks import discover
 from asp_ft_tui.tui.app import make_app
 from asp_ft_tui.workspace import init_workspace
 
-# The header shows the workspace path: keep it the same on every machine.
-WORKSPACE = Path("/tmp/asp-ft-snapshots/workspace")
+# The header shows the workspace path: the snapshots show this label in its place.
+HEADER_LABEL = "~/asp-ft-workspace"
 PICKED = ["Graph Problems/clique", "Planning and Configuration/knapsack", "Puzzles/sudoku_4x4"]
 SIZES = [(80, 24), (160, 48)]
 
 
 @pytest.fixture(scope="module")
-def snapshot_workspace():
+def template_workspace(tmp_path_factory):
     from asp_ft_tui.asp.engine import Engine, EngineConfig
     from asp_ft_tui.extraction import Extractor, Settings, run_extraction
     from asp_ft_tui.prompts import load_prompts
     from asp_ft_tui.review import ReviewSession
     from asp_ft_tui.teachers.structural import StructuralTeacher
 
-    shutil.rmtree(WORKSPACE.parent, ignore_errors=True)
-    ws = init_workspace(WORKSPACE, with_samples=False)
+    ws = init_workspace(tmp_path_factory.mktemp("snapshots") / "workspace", with_samples=False)
     for rel in [*PICKED, "Scheduling/meeting_room_booking"]:
         shutil.copytree(paths.bundled_benchmarks() / rel, ws.benchmarks_dir / rel)
     benches = [b for b in discover(ws.benchmarks_dir).benchmarks if b.id in PICKED]
@@ -43,12 +41,29 @@ def snapshot_workspace():
     return ws
 
 
+@pytest.fixture
+def snapshot_workspace(template_workspace, tmp_path):
+    """A fresh copy for each test: the app remembers tabs and filters in the workspace, and a
+    remembered state must not leak from one snapshot into the next."""
+    from asp_ft_tui.workspace import Workspace
+
+    root = tmp_path / "workspace"
+    shutil.copytree(template_workspace.root, root, symlinks=True)
+    return Workspace(root)
+
+
 async def _settle(pilot) -> None:
+    """Wait until the screen has settled: workers done, messages handled, nothing pending."""
+    app = pilot.app
     for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
+        await app.workers.wait_for_complete()
         await pilot.pause()
-    for widget in pilot.app.query("Input"):
+    app.sub_title = HEADER_LABEL
+    for widget in app.query("Input"):
         widget.cursor_blink = False
+    await app.workers.wait_for_complete()
+    await pilot.wait_for_scheduled_animations()
+    await pilot.pause()
 
 
 def _app(ws):
