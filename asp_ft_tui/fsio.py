@@ -107,6 +107,18 @@ def atomic_copy(source: Path, target: Path) -> None:
     atomic_write_bytes(target, Path(source).read_bytes())
 
 
+def read_no_follow(path: Path) -> bytes:
+    """A file's bytes, refusing a symbolic link (LinkRefused) like the writes do."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError as err:
+        if err.errno == errno.ELOOP:
+            raise LinkRefused(path) from None
+        raise
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read()
+
+
 def append_durably(path: Path, data: bytes) -> None:
     """Append to a file (never through a link) and fsync it; on failure the file is cut back to
     its old length, so a partial line never stays behind."""

@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterator
 
 from tinydb.storages import Storage
 
-from asp_ft_tui.fsio import atomic_write_bytes, make_dirs
+from asp_ft_tui.fsio import atomic_write_bytes, make_dirs, read_no_follow
 
 
 class StoreError(Exception):
@@ -76,7 +76,7 @@ class DurableJSONStorage(Storage):
     def read(self) -> dict[str, Any] | None:
         if not self._loaded:
             try:
-                raw = self.path.read_bytes()
+                raw = read_no_follow(self.path)
             except FileNotFoundError:
                 self._data = None  # not written yet: a new, empty store
             else:
