@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     if args.workspace is not None or args.input is None or args.output is None or args.only != "valid":
         workspace, notice = resolve_workspace(args.workspace)
         if notice:
-            err.print(f"asp-ft: {notice}")
+            err.print(f"asp-ft: {notice}", markup=False)
     source = args.input or workspace.benchmarks_dir
     data_dir = args.output or workspace.data_dir
     # Extraction writes beside the benchmarks, the export into the data folder: one writer each.
@@ -68,6 +68,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _convert(args: argparse.Namespace, workspace, source: Path, data_dir: Path, err) -> int:
+    from rich.markup import escape
+
     from asp_ft_tui.asp.engine import get_engine
     from asp_ft_tui.domain.benchmarks import discover
     from asp_ft_tui.export import ExportError, ExportSettings, export_dataset
@@ -78,9 +80,9 @@ def _convert(args: argparse.Namespace, workspace, source: Path, data_dir: Path, 
 
     library = discover(source)
     for problem in library.problems:
-        err.print(f"[yellow]skipped[/] {problem.id}: {problem.reason}")
+        err.print(f"[yellow]skipped[/] {escape(problem.id)}: {escape(problem.reason)}")
     if not library.benchmarks:
-        err.print(f"asp-ft: error: no benchmarks found below {source}")
+        err.print(f"asp-ft: error: no benchmarks found below {source}", markup=False)
         return 2
     engine = get_engine()
     prompts = load_prompts(workspace.prompts_dir if workspace else None)
@@ -95,7 +97,7 @@ def _convert(args: argparse.Namespace, workspace, source: Path, data_dir: Path, 
         teacher.close()
     failed = [r for r in summary.results if r.status == "failed"]
     for result in failed:
-        err.print(f"[red]extraction failed[/] {result.benchmark_id}: {result.error}")
+        err.print(f"[red]extraction failed[/] {escape(result.benchmark_id)}: {escape(result.error)}")
     with err.status("building samples"):
         build_settings = BuildSettings(seed=args.seed, repair_rate=args.repair_rate)
         report = build_samples(library.benchmarks, prompts, engine, build_settings,
@@ -112,9 +114,9 @@ def _convert(args: argparse.Namespace, workspace, source: Path, data_dir: Path, 
     try:
         result = export_dataset(samples, library.benchmarks, Path(data_dir), engine.validate_many, settings, decisions)
     except ExportError as error:
-        err.print(f"asp-ft: error: {error}")
+        err.print(f"asp-ft: error: {error}", markup=False)
         for line in error.problems[:50]:
-            err.print(f"  {line}")
+            err.print(f"  {line}", markup=False)
         return 1
     row = summary.row()
     print(f"benchmarks: {row['benchmarks']} (extracted {row['extracted']}, cached {row['cached']}, failed {row['failed']})")

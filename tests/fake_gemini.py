@@ -32,6 +32,9 @@ Use it as::
         ...
         assert fake.count("benchmark-a") == 2
 
+Steps: ``text(...)``, ``status(code)``, ``delay(s, then)``, ``hang()`` and ``echo_key(400)`` (an
+error whose message repeats the request's API key: the leak tests' bait).
+
 Scripts: ``script(key, *steps)`` answers requests whose prompt text (the text parts of
 ``contents`` plus the system instruction) contains ``key``; when several keys match, the one
 scripted first wins. Steps are consumed in order per key and the last one repeats once they run
@@ -63,6 +66,8 @@ __all__ = [
     "status",
     "delay",
     "hang",
+    "EchoKey",
+    "echo_key",
 ]
 
 # Google RPC status names for the HTTP codes the Gemini API answers with.
@@ -123,7 +128,15 @@ class Hang:
     seconds: float = 30.0
 
 
-Step = Union[Text, Status, Delay, Hang]
+@dataclass(frozen=True)
+class EchoKey:
+    """Answer this HTTP error with the request's API key in the message, as a careless proxy or
+    server might: what a client must never show, log or store."""
+
+    code: int = 400
+
+
+Step = Union[Text, Status, Delay, Hang, EchoKey]
 
 
 def text(value: str, finish_reason: str = "STOP") -> Text:
@@ -146,10 +159,14 @@ def hang(seconds: float = 30.0) -> Hang:
     return Hang(seconds)
 
 
+def echo_key(code: int = 400) -> EchoKey:
+    return EchoKey(code)
+
+
 def _check_step(step: Any) -> Step:
     if isinstance(step, str):
         return Text(step)
-    if not isinstance(step, (Text, Status, Delay, Hang)):
+    if not isinstance(step, (Text, Status, Delay, Hang, EchoKey)):
         raise TypeError(f"not a FakeGemini step: {step!r}")
     if isinstance(step, Delay) and not isinstance(step.then, (Text, Status)):
         raise TypeError(f"delay(..., then=) must be text(...) or status(...), not {step.then!r}")
@@ -394,6 +411,9 @@ class FakeGemini:
                 final = step.then if isinstance(step, Delay) else step
                 rec.status = None if isinstance(final, Hang) else (
                     200 if isinstance(final, Text) else final.code)
+                if isinstance(step, EchoKey):
+                    step = Status(step.code, f"API key not valid: {rec.api_key!s} was rejected "
+                                  f"(key={rec.api_key!s})")
 
             if isinstance(step, Hang):
                 self._closed.wait(step.seconds)

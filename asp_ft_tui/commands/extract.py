@@ -10,6 +10,7 @@ import threading
 from contextlib import ExitStack
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -35,7 +36,7 @@ def _extract(args: argparse.Namespace, workspace) -> int:
     benchmarks = [b for b in library.benchmarks if not args.only or args.only in b.id]
     err = Console(stderr=True)
     for problem in library.problems:
-        err.print(f"[yellow]skipped[/] {problem.id}: {problem.reason}")
+        err.print(f"[yellow]skipped[/] {escape(problem.id)}: {escape(problem.reason)}")
     if not benchmarks:
         raise TeacherError(f"no benchmarks found below {root}" + (f" matching {args.only!r}" if args.only else ""))
     prompts = load_prompts(workspace.prompts_dir if workspace else None)
@@ -86,8 +87,8 @@ def _extract(args: argparse.Namespace, workspace) -> int:
         Console(file=sys.stdout, width=max(100, Console().width)).print(table)
         for result in summary.results:
             if result.status == "failed":
-                err.print(f"[red]failed[/] {result.benchmark_id}: {result.error}")
+                err.print(f"[red]failed[/] {escape(result.benchmark_id)}: {escape(result.error)}")
             elif result.needs_review:
-                err.print(f"[yellow]needs review[/] {result.benchmark_id}: {', '.join(result.needs_review)}"
-                          + (f" ({result.faithful_reason})" if "faithfulness" in result.needs_review else ""))
+                err.print(f"[yellow]needs review[/] {escape(result.benchmark_id)}: {', '.join(result.needs_review)}"
+                          + (f" ({escape(result.faithful_reason)})" if "faithfulness" in result.needs_review else ""))
     return 0 if not any(r.status == "failed" for r in summary.results) else 1
