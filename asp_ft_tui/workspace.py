@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from asp_ft_tui import paths
+from asp_ft_tui.domain.inputs import benchmark_inputs
 
 # Everything the app writes into a workspace; `asp-ft init` writes it as the workspace's
 # .gitignore and the repository's own .gitignore carries the same lines.
@@ -102,12 +103,24 @@ def _init(root: Path, with_samples: bool) -> Workspace:
     benchmarks.mkdir(parents=True, exist_ok=True)
     (root / "adapters").mkdir(exist_ok=True)
     if with_samples and fresh:
-        shutil.copytree(paths.bundled_benchmarks(), benchmarks, dirs_exist_ok=True)
+        copy_benchmark_inputs(paths.bundled_benchmarks(), benchmarks)
     gitignore = root / ".gitignore"
     if not gitignore.exists():
         lines = ["# written by asp-ft: everything the app generates in this workspace", *GENERATED_PATTERNS]
         gitignore.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return Workspace(root)
+
+
+def copy_benchmark_inputs(source: Path, target: Path) -> int:
+    """Copy the benchmark input files (ASP, NL, IR) below `source` to the same places below
+    `target`; caches, sidecars, links and anything else stay behind. Returns the count."""
+    copied = 0
+    for path, relative in benchmark_inputs(source):
+        destination = target / relative
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, destination)
+        copied += 1
+    return copied
 
 
 def resolve_workspace(arg: Path | str | None, cwd: Path | None = None) -> tuple[Workspace, str | None]:

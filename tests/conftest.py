@@ -3,8 +3,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+# Property tests keep no example database: nothing is written outside tmp_path, and a run is
+# decided by its fixed seed alone.
+settings.register_profile("asp-ft", database=None, print_blob=True)
+settings.load_profile("asp-ft")
 
 
 @pytest.fixture(autouse=True)

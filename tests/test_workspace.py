@@ -80,3 +80,49 @@ def test_everything_the_app_writes_in_the_repo_is_ignored():
     tracked = subprocess.run(["git", "check-ignore", f"{bench}/ASP.txt", "adapters/README.md"], cwd=REPO,
                              capture_output=True, text=True)
     assert tracked.stdout == ""
+
+
+GENERATED_FILES = ("structure.json", "structure.meta.json", ".structure.json.123.tmp", "notes.bak")
+
+
+def _plant_generated_files(benchmarks: Path) -> int:
+    """Write what using the app leaves beside the benchmarks (and a stray file); returns how many."""
+    planted = 0
+    for asp in benchmarks.rglob("ASP.txt"):
+        for name in GENERATED_FILES:
+            (asp.parent / name).write_text('{"generator": "leaked"}', encoding="utf-8")
+            planted += 1
+    return planted
+
+
+def test_init_copies_only_benchmark_inputs_from_a_used_clone(tmp_path, monkeypatch):
+    used = tmp_path / "clone" / "data" / "benchmarks"
+    shutil.copytree(paths.bundled_benchmarks(), used)
+    assert _plant_generated_files(used) > 0
+    (used / "Graph Problems" / "outside").symlink_to(tmp_path)
+    monkeypatch.setattr(paths, "bundled_benchmarks", lambda: used)
+
+    ws = init_workspace(tmp_path / "ws")
+
+    names = {p.name for p in ws.benchmarks_dir.rglob("*") if p.is_file()}
+    assert names and names <= {"ASP.txt", "NL.txt", "IR.txt"}, names
+    assert not any(p.is_symlink() for p in ws.benchmarks_dir.rglob("*"))
+    assert len(discover(ws.benchmarks_dir).benchmarks) == len(discover(paths.bundled_benchmarks()).benchmarks)
+
+
+def test_the_demo_workspace_gets_no_caches_either(tmp_path, monkeypatch):
+    used = tmp_path / "clone" / "data" / "benchmarks"
+    shutil.copytree(paths.bundled_benchmarks(), used)
+    _plant_generated_files(used)
+    monkeypatch.setattr(paths, "bundled_benchmarks", lambda: used)
+    elsewhere = tmp_path / "not-a-workspace"
+    elsewhere.mkdir()
+    demo, notice = resolve_workspace(None, cwd=elsewhere)
+    assert notice and "demo workspace" in notice
+    assert not [p for p in demo.benchmarks_dir.rglob("*") if p.name in GENERATED_FILES]
+
+
+def test_input_names_agree_with_discovery():
+    from asp_ft_tui.domain import benchmarks, inputs
+
+    assert inputs.INPUT_NAMES == {*benchmarks.ASP_NAMES, benchmarks.NL_NAME, benchmarks.IR_NAME}
