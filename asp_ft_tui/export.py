@@ -132,6 +132,7 @@ def export_dataset(
 
 def _write_export_folder(exports: Path, export_id: str, files: dict[str, str], card: dict) -> Path:
     make_dirs(exports)
+    target = exports / export_id
     staging = Path(tempfile.mkdtemp(prefix=f".{export_id}.", suffix=".tmp", dir=exports))
     try:
         for name, text in files.items():
@@ -139,7 +140,6 @@ def _write_export_folder(exports: Path, export_id: str, files: dict[str, str], c
         atomic_write_text(staging / "card.json", json.dumps(card, indent=2, ensure_ascii=False) + "\n")
         atomic_write_text(staging / "card.md", _card_markdown(card))
         os.chmod(staging, 0o755)
-        target = exports / export_id
         try:
             os.rename(staging, target)
         except OSError as err:
@@ -148,8 +148,11 @@ def _write_export_folder(exports: Path, export_id: str, files: dict[str, str], c
             # The same export (same second, same lines) finished first: keep that one.
             shutil.rmtree(staging)
         fsync_dir(exports)
-    except BaseException:
+    except BaseException as err:
         shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(err, OSError) and err.filename and Path(err.filename).is_relative_to(staging):
+            # Name the file the user will look for, not the staging folder that is gone now.
+            raise OSError(err.errno, err.strerror, str(target / Path(err.filename).relative_to(staging))) from err
         raise
     return target
 
