@@ -16,10 +16,9 @@ from pathlib import Path
 
 import pytest
 from mounts import fill, remount_readonly, small_tmpfs
+from tiny_dataset import library, sample
 
 from asp_ft_tui.asp.engine import Engine, EngineConfig
-from asp_ft_tui.domain.benchmarks import Benchmark
-from asp_ft_tui.domain.samples import Sample
 from asp_ft_tui.export import ExportSettings, export_dataset
 from asp_ft_tui.samples import BuildSettings, SampleCache
 from asp_ft_tui.store import CurationStore, StoreError
@@ -127,17 +126,6 @@ def test_a_full_disk_during_a_cache_write_leaves_no_temp(disk):
 def engine():
     with Engine(EngineConfig(workers=1)) as eng:
         yield eng
-
-
-def sample(bench: str, i: int) -> Sample:
-    return Sample(key=f"{bench}/instance/{i}", benchmark_id=bench, group=bench, task="instance", slot="instance",
-                  system="Write ASP.", user=f"Facts {i} of {bench}.", answer=f"fact({i}).", context="")
-
-
-def library(n: int = 6) -> tuple[list[Sample], list[Benchmark]]:
-    ids = [f"b{i}" for i in range(n)]
-    benchmarks = [Benchmark(id=b, path=Path(b), asp="a.", nl="A.", ir=None, asp_file=Path(b) / "ASP.txt") for b in ids]
-    return [sample(b, i) for b in ids for i in range(3)], benchmarks
 
 
 def test_a_full_disk_during_an_export_leaves_no_half_export_and_keeps_the_last_one(disk, engine):

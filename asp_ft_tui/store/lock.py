@@ -57,8 +57,11 @@ class WorkspaceLock:
             except BlockingIOError:
                 holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
                 raise WorkspaceLocked(self.path, holder) from None
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            try:
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            except OSError:
+                pass  # a full disk: the lock is held all the same, only the PID hint is missing
         except BaseException:
             os.close(fd)  # closing also drops the flock if it was taken
             raise
