@@ -254,7 +254,8 @@ def _add_folder(library: Library, folder: Path, parts: tuple[str, ...], files: d
     for path in files.values():
         target = _outside(path, real_root) if path.is_symlink() else None
         if target is not None:
-            library.problems.append(FolderProblem(ident, folder, f"{path.name} links outside the benchmark folder: {target}"))
+            reason = f"{path.name} links outside the benchmark folder: {target}"
+            library.problems.append(FolderProblem(ident, folder, reason))
             return
     asp_file = next((files[n] for n in ASP_NAMES if n in files), None)
     nl_file, ir_file = files.get(NL_NAME), files.get(IR_NAME)
