@@ -10,12 +10,13 @@ appended at the next write or the next writable open.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from asp_ft_tui.fsio import append_durably
+from asp_ft_tui.fsio import LinkRefused, append_durably, read_no_follow
 
 _STATE_FIELDS = ("edit", "note")
 _TAIL_BYTES = 1 << 16
@@ -31,7 +32,7 @@ class HistoryLog:
     def lines(self) -> Iterator[dict[str, Any]]:
         """Every readable entry in order; a line cut short (power loss mid-append) is skipped."""
         try:
-            raw = self.path.read_bytes()
+            raw = read_no_follow(self.path)
         except FileNotFoundError:
             return
         for line in raw.splitlines():
@@ -42,12 +43,17 @@ class HistoryLog:
     def last_seq(self) -> int:
         """The highest seq logged so far, read from the end of the file only."""
         try:
-            with open(self.path, "rb") as handle:
-                size = handle.seek(0, os.SEEK_END)
-                handle.seek(max(0, size - _TAIL_BYTES))
-                tail = handle.read()
+            fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW)
         except FileNotFoundError:
             return 0
+        except OSError as err:
+            if err.errno == errno.ELOOP:
+                raise LinkRefused(self.path) from None
+            raise
+        with os.fdopen(fd, "rb") as handle:
+            size = handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, size - _TAIL_BYTES))
+            tail = handle.read()
         for line in reversed(tail.splitlines()):
             entry = _parse(line)
             if entry is not None:
