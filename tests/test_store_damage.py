@@ -44,6 +44,8 @@ DAMAGE = {
     "whitespace": lambda raw: b"\n  \n",
     "wrong shape": lambda raw: b"[]",
     "a document without its key": lambda raw: b'{"decisions": {"1": {"status": "approved"}}}',
+    "deleted": None,
+    "an older copy": lambda raw: b'{"decisions": {}}',
 }
 
 
@@ -51,14 +53,18 @@ DAMAGE = {
 def test_a_damaged_shard_is_reported_and_rebuilt_from_the_history(store_dir, damage):
     keys, decisions, history = fill(store_dir)
     shard = store_dir / "decisions" / f"{shard_of(keys[0])}.json"
-    shard.write_bytes(DAMAGE[damage](shard.read_bytes()))
+    if DAMAGE[damage] is None:
+        shard.unlink()
+    else:
+        shard.write_bytes(DAMAGE[damage](shard.read_bytes()))
     for readonly in (False, True):
         with pytest.raises(StoreDamaged) as caught:
             CurationStore.open(store_dir, readonly=readonly)
         assert caught.value.path == shard and str(shard) in str(caught.value)
         assert "history" in str(caught.value) and caught.value.can_rebuild
     assert caught.value.rebuild_from_history() == 3
-    assert [p.name for p in shard.parent.iterdir() if ".damaged-" in p.name]  # kept, not deleted
+    kept = [p.name for p in shard.parent.iterdir() if ".damaged-" in p.name]
+    assert len(kept) == (DAMAGE[damage] is not None)  # the damaged file is kept aside, not deleted
     with CurationStore.open(store_dir) as store:
         assert store.decisions() == decisions
         assert store.history() == history

@@ -156,9 +156,14 @@ class CurationStore:
         self._undo_stack = sorted(
             (e["seq"], e["key"]) for e in entries if e["action"] == "decide" and e["seq"] not in undone
         )
+        last = self._log.last()
+        if last is not None and self._docs.get(last["key"], (0, 0, {"seq": 0}))[2]["seq"] < last["seq"]:
+            # A shard file deleted or put back from an old copy: it lacks what the log holds.
+            raise self._damaged_shard(shard_of(last["key"]), f"missing decision {last['seq']} ({last['key']}), "
+                                                             "which the history holds")
         if not self.readonly:
             # Catch the log up: decisions made before it existed, or one a kill kept out of it.
-            logged = self._log.last_seq()
+            logged = last["seq"] if last is not None else 0
             self._unlogged = sorted((line for _, _, doc in self._docs.values() for line in lines_of(doc, logged)),
                                     key=lambda line: line["seq"])
             self._write_log()
@@ -166,8 +171,8 @@ class CurationStore:
     def _read_shard(self, shard: str) -> list:
         try:
             docs = self._shard(shard).table("decisions").all()
-            if any(not isinstance(doc.get("key"), str) for doc in docs):
-                raise StoreDamaged(self._shard_path(shard), "a decision without its sample key")
+            if not all(_well_formed(doc) for doc in docs):
+                raise StoreDamaged(self._shard_path(shard), "a decision without its key, seq or history")
             return docs
         except StoreDamaged as err:
             self._shards.pop(shard, None)
@@ -391,6 +396,12 @@ def _readonly_reason(err: OSError, directory: Path) -> str | None:
             pass
         return f"no permission to write in {folder}"
     return None
+
+
+def _well_formed(doc: dict[str, Any]) -> bool:
+    history = doc.get("history")
+    return (isinstance(doc.get("key"), str) and isinstance(doc.get("seq"), int) and isinstance(history, list)
+            and all(isinstance(e, dict) and isinstance(e.get("seq"), int) and "action" in e for e in history))
 
 
 def _as_decision(doc: dict[str, Any]) -> Decision | None:

@@ -40,12 +40,12 @@ class HistoryLog:
             if entry is not None:
                 yield entry
 
-    def last_seq(self) -> int:
-        """The highest seq logged so far, read from the end of the file only."""
+    def last(self) -> dict[str, Any] | None:
+        """The latest entry logged (highest seq), read from the end of the file only."""
         try:
             fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW)
         except FileNotFoundError:
-            return 0
+            return None
         except OSError as err:
             if err.errno == errno.ELOOP:
                 raise LinkRefused(self.path) from None
@@ -57,8 +57,8 @@ class HistoryLog:
         for line in reversed(tail.splitlines()):
             entry = _parse(line)
             if entry is not None:
-                return entry["seq"]
-        return max((e["seq"] for e in self.lines()), default=0) if len(tail) < size else 0
+                return entry
+        return max(self.lines(), key=lambda e: e["seq"], default=None) if len(tail) < size else None
 
     def append(self, entries: Iterable[dict[str, Any]]) -> None:
         data = "".join(json.dumps(e, ensure_ascii=False, separators=(",", ":")) + "\n" for e in entries)
