@@ -183,6 +183,8 @@ def cmd_decide(args: argparse.Namespace, workspace) -> int:
     status = args.review_status
     session = ReviewSession.open(workspace)
     try:
+        if _cannot_write(session):
+            return 1
         unknown = [k for k in keys if k not in session.rows]
         if unknown:
             raise ReviewError(_unknown(unknown) + "; nothing was recorded")
@@ -202,6 +204,14 @@ def cmd_decide(args: argparse.Namespace, workspace) -> int:
         return 0
     finally:
         session.close()
+
+
+def _cannot_write(session) -> bool:
+    """A writer's store opens read-only on a read-only disk (and says why): one line, exit 1."""
+    if session.store.readonly:
+        print(f"asp-ft: error: cannot record decisions: {session.store.readonly_reason}; nothing was recorded",
+              file=sys.stderr)
+    return session.store.readonly
 
 
 def _read_keys(args: list[str]) -> list[str]:
@@ -375,6 +385,8 @@ def cmd_import(args: argparse.Namespace, workspace) -> int:
     incoming = parse_decisions(text, source)
     session = ReviewSession.open(workspace, readonly=args.dry_run)
     try:
+        if not args.dry_run and _cannot_write(session):
+            return 1
         plan = plan_merge(incoming, session.store, session.rows, args.prefer)
         if not args.dry_run and plan.record:
             session.store.record_many([(i.key, i.status, i.content_hash, i.edit, i.note) for i in plan.record])
