@@ -150,3 +150,22 @@ def test_linked_store_files_are_never_written_through(tmp_path, victim):
         assert victim.read_text() == "precious\n"
         path.unlink()
         path.write_bytes(saved)
+
+
+def test_links_planted_at_temp_names_or_swapped_in_during_a_write_are_never_followed(tmp_path, victim, monkeypatch):
+    import tempfile
+
+    target = tmp_path / "structure.json"
+    # A predictable temporary name would let anyone plant a link there first.
+    (tmp_path / f".structure.json.{os.getpid()}.tmp").symlink_to(victim)
+    real_mkstemp = tempfile.mkstemp
+
+    def racing_mkstemp(*args, **kwargs):
+        made = real_mkstemp(*args, **kwargs)
+        target.symlink_to(victim)  # swapped in after the check: the rename must replace it
+        return made
+
+    monkeypatch.setattr(tempfile, "mkstemp", racing_mkstemp)
+    atomic_write_text(target, "ours\n")
+    assert target.read_text() == "ours\n" and not target.is_symlink()
+    assert victim.read_text() == "precious\n"
