@@ -25,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
+from asp_ft_tui.asp import sandbox
 from asp_ft_tui.asp.diagnostics import Diagnostic, canonical_error_text
 
 if TYPE_CHECKING:
@@ -90,7 +91,9 @@ def _limit(message: str) -> Diagnostic:
 
 class _Worker:
     def __init__(self, config: EngineConfig) -> None:
-        settings = {"memory_mb": config.memory_mb if config.memory_guard == "rlimit" else 0, "cpu_s": config.cpu_s}
+        self.home = sandbox.private_folder()  # its working and temp folder, removed by kill()
+        settings = {"memory_mb": config.memory_mb if config.memory_guard == "rlimit" else 0, "cpu_s": config.cpu_s,
+                    "home": self.home.name}
         self.config = config
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "asp_ft_tui.asp.worker", json.dumps(settings)],
@@ -98,6 +101,8 @@ class _Worker:
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             close_fds=True,
+            cwd=self.home.name,
+            env=sandbox.worker_environment(self.home.name),
             start_new_session=True,  # Ctrl+C in the terminal is the host's to handle, not the workers'
         )
         self._buffer = b""
@@ -203,6 +208,7 @@ class _Worker:
                     stream.close()
             except OSError:
                 pass
+        self.home.cleanup()
 
 
 class Engine:
@@ -420,7 +426,7 @@ class Engine:
         self._run([{"op": "deconstruct", "id": next(self._ids), "program": program}], self.config.wall_s,
                   lambda _, r: box.update(r))
         if "deconstruction" in box:
-            return Deconstruction.from_dict(box["deconstruction"])
+            return Deconstruction.from_dict(box["deconstruction"], program)
         return Deconstruction(errors=box.get("diagnostics", []))
 
     def close(self) -> None:

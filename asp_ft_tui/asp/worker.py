@@ -3,7 +3,8 @@
 Started by `asp_ft_tui.asp.engine` with `python -m asp_ft_tui.asp.worker CONFIG`. It caps its own
 address space (RLIMIT_AS, where the OS enforces it) and gives every request a CPU budget
 (RLIMIT_CPU, raised request by request), so a grounding blow-up becomes a MemoryError it can
-report, or a SIGXCPU that ends it; the parent's wall clock covers everything else.
+report, or a SIGXCPU that ends it; the parent's wall clock covers everything else. Once warm,
+it walls itself off from the file system (see sandbox.py) before reading the first request.
 """
 
 from __future__ import annotations
@@ -54,6 +55,8 @@ def _resource_limit(what: str) -> dict:
 CONTEXTS_KEPT = 8192
 FLUSH_S = 0.02
 _contexts: "OrderedDict[str, str]" = OrderedDict()
+_walls = "none"
+"""Which walls beside the guard hold this process (see sandbox.confine); answered to a ping."""
 
 
 def _context_of(request: dict) -> str | None:
@@ -129,7 +132,7 @@ def handle(request: dict) -> dict:
                                            "objective": [], "show": [], "directives": [], "errors": errors}}
         return {"deconstruction": deconstruct(request["program"]).to_dict()}
     if op == "ping":
-        return {"pong": True}
+        return {"pong": True, "walls": _walls}
     return {"error": f"unknown op {op!r}"}
 
 
@@ -137,7 +140,16 @@ def main() -> int:
     config = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}
     _limit_memory(int(config.get("memory_mb", 0)))
     cpu_s = float(config.get("cpu_s", 0))
-    import asp_ft_tui.asp.checker  # noqa: F401  (warm: import clingo before the first request)
+    import clingo.ast  # noqa: F401  (warm: import clingo and every module a request needs, then wall off)
+
+    import asp_ft_tui.asp.checker  # noqa: F401
+    import asp_ft_tui.asp.corrupt  # noqa: F401
+    import asp_ft_tui.asp.deconstruct  # noqa: F401
+    from asp_ft_tui.asp import sandbox
+
+    global _walls
+    home = config.get("home")
+    _walls = sandbox.confine(home) if home else "no private folder"
 
     out = sys.stdout.fileno()
     pending = b""
