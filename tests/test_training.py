@@ -1,0 +1,243 @@
+"""Training through the worker with the tiny model: events, checkpoints, true resume, failures, fuse.
+
+Runs use short chat rows and MLX_DISABLE_COMPILE (no kernel compilation), so each takes seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import yaml
+
+from asp_ft_tui.training import checkpoints, runs
+from asp_ft_tui.training.config import SettingsError, TrainSettings, check_settings, latest_export
+from asp_ft_tui.training.events import read_events
+
+
+def _rows(count: int, seed: int) -> list[dict]:
+    rng = random.Random(seed)
+    rows = []
+    for _ in range(count):
+        n = rng.randint(2, 9)
+        rows.append({"messages": [
+            {"role": "system", "content": "You write clingo."},
+            {"role": "user", "content": f"Write facts for nodes 1 to {n}."},
+            {"role": "assistant", "content": f"node(1..{n})."},
+        ]})
+    return rows
+
+
+def _write_split(folder: Path, train: list[dict], valid: list[dict]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in train))
+    (folder / "valid.jsonl").write_text("".join(json.dumps(r) + "\n" for r in valid))
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory) -> Path:
+    from asp_ft_tui.training.tiny_model import make_tiny_model
+
+    return make_tiny_model(tmp_path_factory.mktemp("tiny") / "model")
+
+
+@pytest.fixture(scope="session")
+def small_data(tmp_path_factory) -> Path:
+    return _write_split(tmp_path_factory.mktemp("data") / "export", _rows(16, 0), _rows(8, 1))
+
+
+@pytest.fixture(autouse=True)
+def no_kernel_compilation(monkeypatch):
+    monkeypatch.setenv("MLX_DISABLE_COMPILE", "1")
+
+
+@pytest.fixture
+def settings(tiny_model, small_data) -> TrainSettings:
+    return TrainSettings(model=str(tiny_model), data=str(small_data), iters=16, steps_per_report=2, steps_per_eval=4,
+                         save_every=4, val_batches=2, learning_rate=1e-3, dropout=0.0, blas="off")
+
+
+def _run(adapters: Path, settings: TrainSettings) -> Path:
+    run_dir = runs.prepare(adapters, settings)
+    assert runs.start(run_dir).wait(timeout=600) == 0, runs.log_tail(run_dir)
+    return run_dir
+
+
+def _kinds(run_dir: Path, kind: str) -> list[dict]:
+    return [e for e in read_events(run_dir / "events.jsonl") if e["kind"] == kind]
+
+
+def _wait_for(predicate, what: str, timeout: float = 300) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"waited {timeout} s for {what}"
+        time.sleep(0.05)
+
+
+# ---------------------------------------------------------------------------- settings
+def test_defaults_are_the_seed_pipelines():
+    s = TrainSettings()
+    assert (s.rank, s.learning_rate, s.batch_size, s.grad_accumulation_steps, s.max_seq_length, s.mask_prompt,
+            s.dropout, s.num_layers) == (16, 1e-5, 1, 4, 4096, True, 0.05, -1)
+    assert s.with_preset("logic").rank == 32
+    schedule = s.lr_schedule()
+    assert schedule["name"] == "cosine_decay" and schedule["arguments"][1] == s.iters // 4, "counted in updates"
+
+
+def test_an_mlx_lm_config_loads_unchanged_and_round_trips():
+    mlx_config = {"model": "some/model", "train": True, "data": "data", "iters": 50, "batch_size": 2,
+                  "lora_parameters": {"rank": 8, "scale": 10.0, "dropout": 0.1}, "grad_checkpoint": True,
+                  "optimizer": "adam", "lr_schedule": {"name": "cosine_decay", "arguments": [2e-5, 12, 0.0],
+                                                       "warmup": 2}}
+    s = TrainSettings.from_yaml(yaml.safe_dump(mlx_config))
+    assert (s.rank, s.scale, s.dropout, s.learning_rate, s.warmup_updates) == (8, 10.0, 0.1, 2e-5, 2)
+    assert s.extra == {"grad_checkpoint": True, "optimizer": "adam"}
+    assert TrainSettings.from_yaml(s.to_yaml()) == s
+    plain = TrainSettings.from_yaml("model: m\ndata: d\nlearning_rate: 1e-4\n")
+    assert plain.lr_schedule() is None, "no lr_schedule in an mlx-lm config means a constant rate"
+
+
+def test_bad_values_are_named_before_anything_starts(tiny_model, tmp_path, settings):
+    with pytest.raises(SettingsError, match="iters must be a whole number"):
+        TrainSettings.from_yaml("iters: lots\n")
+    empty_valid = _write_split(tmp_path / "d1", _rows(4, 0), [])
+    problems = check_settings(replace(settings, data=str(empty_valid), num_layers=9))
+    assert any("has only 2 layers" in p for p in problems)
+    assert any("valid.jsonl has no rows" in p for p in problems)
+    problems = check_settings(replace(settings, data=str(tmp_path / "nowhere"), model=""))
+    assert any("no base model" in p for p in problems) and any("does not exist" in p for p in problems)
+    with pytest.raises(SettingsError, match="cannot start training"):
+        runs.prepare(tmp_path / "adapters", replace(settings, batch_size=0))
+    assert not (tmp_path / "adapters").exists() or not any((tmp_path / "adapters").iterdir())
+
+
+def test_a_sample_longer_than_the_max_length_fails_the_run_with_its_line(tmp_path, settings):
+    long_row = {"messages": [{"role": "user", "content": "facts " * 200}, {"role": "assistant", "content": "a."}]}
+    data = _write_split(tmp_path / "d", _rows(4, 0) + [long_row], _rows(2, 1))
+    run_dir = runs.prepare(tmp_path / "adapters", replace(settings, data=str(data), max_seq_length=64))
+    assert runs.start(run_dir).wait(timeout=300) == 1
+    info = runs.load_run(run_dir)
+    assert info.status == "failed" and "1 sample longer than max_seq_length 64" in info.reason
+    assert "train.jsonl line 5" in info.reason
+
+
+def test_latest_export_picks_the_newest_approved_one(tmp_path):
+    for name, only, stamp in (("a", "approved", 100), ("b", "valid", 300), ("c", "approved", 200)):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "card.json").write_text(json.dumps({"settings": {"only": only}}))
+        os.utime(folder, (stamp, stamp))
+    assert latest_export(tmp_path) == tmp_path / "c"
+    assert latest_export(tmp_path, only=None) == tmp_path / "b"
+
+
+# ---------------------------------------------------------------------------- the worker
+def test_a_run_writes_events_checkpoints_and_a_config_mlx_lm_accepts(tmp_path, settings):
+    run_dir = _run(tmp_path / "adapters", settings)
+    events = read_events(run_dir / "events.jsonl")
+    kinds = [e["kind"] for e in events]
+    assert kinds[0] == "start" and kinds[-1] == "end" and events[-1]["reason"] == "finished"
+    train = _kinds(run_dir, "train")
+    assert [e["iteration"] for e in train] == list(range(2, 17, 2))
+    assert {"train_loss", "learning_rate", "iterations_per_second", "tokens_per_second", "trained_tokens",
+            "peak_memory"} <= train[0].keys()
+    vals = _kinds(run_dir, "val")
+    assert vals[-1]["iteration"] == 16, "a validation after the last step"
+    assert [i for i, _ in checkpoints.list_checkpoints(run_dir)] == [4, 8, 12, 16]
+    for _, folder in checkpoints.list_checkpoints(run_dir):
+        assert {"adapters.safetensors", "optimizer.safetensors", "state.json"} <= {p.name for p in folder.iterdir()}
+    assert json.loads((run_dir / "adapter_config.json").read_text())["lora_parameters"]["rank"] == 16
+    assert runs.load_run(run_dir).status == "finished"
+
+    config = yaml.safe_load((run_dir / "train_config.yaml").read_text())
+    config["adapter_path"] = str(tmp_path / "by-mlx-lm")
+    config["iters"] = 2
+    (tmp_path / "copy.yaml").write_text(yaml.safe_dump(config))
+    done = subprocess.run([sys.executable, "-m", "mlx_lm", "lora", "--config", str(tmp_path / "copy.yaml")],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (tmp_path / "by-mlx-lm" / "adapters.safetensors").is_file()
+
+
+def test_the_validation_rows_are_the_same_every_time(tmp_path, settings):
+    """With a learning rate of 0 the model does not change: every validation must agree."""
+    run_dir = _run(tmp_path / "adapters", replace(settings, learning_rate=1e-12, val_batches=3))
+    losses = {round(e["val_loss"], 4) for e in _kinds(run_dir, "val")}
+    assert len(_kinds(run_dir, "val")) >= 4 and len(losses) == 1, losses
+
+
+def test_stop_then_resume_continues_exactly_like_an_uninterrupted_run(tmp_path, settings):
+    import mlx.core as mx
+
+    whole = _run(tmp_path / "adapters", settings)
+    run_dir = runs.prepare(tmp_path / "adapters", settings)
+    worker = runs.start(run_dir)
+    _wait_for(lambda: _kinds(run_dir, "checkpoint"), "a first checkpoint")
+    assert runs.stop(run_dir) == "stopped"
+    worker.wait(timeout=60)
+    stopped = runs.load_run(run_dir)
+    assert stopped.status == "stopped" and 4 <= stopped.iteration < 16 and stopped.iteration % 4 == 0
+    assert runs.resume(run_dir).wait(timeout=600) == 0, runs.log_tail(run_dir)
+    assert runs.load_run(run_dir).status == "finished"
+
+    def curve(path):
+        return [(e["iteration"], round(e["train_loss"], 5), e["learning_rate"]) for e in _kinds(path, "train")]
+
+    assert curve(run_dir) == curve(whole), "same count, same losses, same learning rate after the resume"
+    a = mx.load(str(whole / "adapters.safetensors"))
+    b = mx.load(str(run_dir / "adapters.safetensors"))
+    assert max(float(mx.abs(a[k] - b[k]).max()) for k in a) == 0.0
+    assert [i for i, _ in checkpoints.list_checkpoints(run_dir)] == [4, 8, 12, 16], "no checkpoint overwritten"
+
+
+def test_resuming_with_another_rank_is_refused(tmp_path, settings):
+    run_dir = _run(tmp_path / "adapters", replace(settings, iters=8))
+    config = yaml.safe_load((run_dir / "train_config.yaml").read_text())
+    config["lora_parameters"]["rank"] = 8
+    config["iters"] = 16
+    (run_dir / "train_config.yaml").write_text(yaml.safe_dump(config))
+    assert runs.resume(run_dir).wait(timeout=300) == 1
+    info = runs.load_run(run_dir)
+    assert info.status == "failed" and "LoRA rank 16" in info.reason and "uses 8" in info.reason
+
+
+def test_kill_9_marks_the_run_failed_and_keeps_its_checkpoints(tmp_path, settings):
+    run_dir = runs.prepare(tmp_path / "adapters", replace(settings, iters=100000))
+    worker = runs.start(run_dir)
+    _wait_for(lambda: _kinds(run_dir, "checkpoint"), "a first checkpoint")
+    os.kill(worker.pid, signal.SIGKILL)
+    worker.wait(timeout=60)
+    info = runs.load_run(run_dir)
+    assert info.status == "failed" and "ended without a word" in info.reason
+    (iteration, _), *_ = checkpoints.list_checkpoints(run_dir)
+    assert runs.resume(run_dir, checkpoint=iteration).pid > 0
+    _wait_for(lambda: [e for e in _kinds(run_dir, "start") if e["iteration"] == iteration], "the resumed start")
+    assert runs.stop(run_dir) in ("stopped", "killed")
+
+
+def test_fuse_gives_a_model_with_the_same_logits(tmp_path, settings):
+    import mlx.core as mx
+    from mlx_lm import generate, load
+
+    from asp_ft_tui.training.fuse import FuseError, fuse_model
+
+    run_dir = _run(tmp_path / "adapters", replace(settings, iters=8))
+    fused = fuse_model(settings.model, run_dir, tmp_path / "fused", checkpoint_step=8)
+    adapted, tokenizer = load(settings.model, adapter_path=str(run_dir))
+    standalone, _ = load(str(fused))
+    ids = mx.array([tokenizer.encode("node(1..3).")])
+    assert float(mx.abs(adapted(ids) - standalone(ids)).max()) < 1e-4
+    assert isinstance(generate(standalone, tokenizer, "node(", max_tokens=4), str)
+    with pytest.raises(FuseError, match="no checkpoint at iteration 5"):
+        fuse_model(settings.model, run_dir, tmp_path / "other", checkpoint_step=5)
+    with pytest.raises(FuseError, match="not empty"):
+        fuse_model(settings.model, run_dir, tmp_path / "fused")
