@@ -125,3 +125,26 @@ def test_history_reads_under_the_store_lock(store_dir, monkeypatch):
         writer.join(60)
         reader.join(60)
         assert [e.key for e in seen] == ["first", "second"]
+
+
+def test_a_reader_racing_a_writer_never_reports_damage(store_dir, monkeypatch):
+    """The writer records a decision after the reader read that shard and before it looks at the
+    history log: the log is ahead of what the reader read, which is no damage."""
+    from asp_ft_tui.store import storage
+
+    with CurationStore.open(store_dir) as writer:
+        for key in ("a", "b", "c", "d"):
+            writer.record(key, "approved", "h")
+        shards = sorted((store_dir / "decisions").glob("*.json"))
+        first_key = next(k for k in "abcd" if shard_of(k) == shards[0].stem)
+        real_read = storage.DurableJSONStorage.read
+
+        def read(self):
+            data = real_read(self)
+            if self.readonly and self.path == shards[-1]:
+                writer.record(first_key, "rejected", "h2")
+            return data
+
+        monkeypatch.setattr(storage.DurableJSONStorage, "read", read)
+        with CurationStore.open(store_dir, readonly=True) as reader:
+            assert reader.decision(first_key).status == "approved"  # what it read: consistent, not damage

@@ -130,6 +130,9 @@ class CurationStore:
 
     def _open(self) -> None:
         shard_dir = self.directory / "decisions"
+        # The log's end is read before the shards: a writer appends to it only after the shard
+        # write, so a reader racing a writer never finds the log ahead of what it read.
+        last = self._log.last()
         if not self.readonly:
             make_dirs(shard_dir)
             remove_stale_temps(self.directory)
@@ -156,7 +159,6 @@ class CurationStore:
         self._undo_stack = sorted(
             (e["seq"], e["key"]) for e in entries if e["action"] == "decide" and e["seq"] not in undone
         )
-        last = self._log.last()
         if last is not None and self._docs.get(last["key"], (0, 0, {"seq": 0}))[2]["seq"] < last["seq"]:
             # A shard file deleted or put back from an old copy: it lacks what the log holds.
             raise self._damaged_shard(shard_of(last["key"]), f"missing decision {last['seq']} ({last['key']}), "
