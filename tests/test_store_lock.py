@@ -9,7 +9,6 @@ import fcntl
 import os
 import stat
 import threading
-from pathlib import Path
 
 import pytest
 from mounts import fill, small_tmpfs
