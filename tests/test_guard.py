@@ -133,6 +133,20 @@ def test_include_inside_a_real_comment_or_string_is_accepted(oracle, program):
     assert not refused(program)
 
 
+def test_the_engine_refuses_them_before_clingo_reads(tmp_path):
+    from asp_ft_tui.asp.engine import Engine, EngineConfig
+
+    secret = tmp_path / "secret.lp"
+    secret.write_text("secret_fact_4711.\n")
+    with Engine(EngineConfig(workers=1, wall_s=30)) as engine:
+        for program, why in READ:
+            program = program.replace(C, str(secret))
+            solved, checked = engine.solve(program), engine.validate(program, "node(1).")
+            for diagnostics in (solved.diagnostics, checked.diagnostics):
+                assert diagnostics[0].kind == "forbidden", why
+                assert "secret_fact_4711" not in repr(diagnostics) + repr(solved.models)
+
+
 def test_script_and_theory_are_refused_wherever_they_are_code():
     assert refused("#script (python)\n#end.")
     assert refused("# script")
