@@ -122,3 +122,29 @@ async def test_the_app_never_shows_logs_or_stores_an_echoed_key(ws, fake, user_h
         log_text = log_tab_text(app)
         assert f"API key not valid: {REDACTED}" in log_text and KEY not in log_text
     assert files_holding(KEY, ws.root, user_home) == []
+
+
+CRASH = """
+import os, sys
+from asp_ft_tui.tui import app as appmod
+
+def crash(self):
+    key = os.environ["GEMINI_API_KEY"]
+    raise RuntimeError("crash with " + key)
+
+appmod.AspFtApp.on_mount = crash  # a bug with the key in a local: Textual prints locals
+sys.exit(appmod.main([sys.argv[1]]))
+"""
+
+
+def test_a_crash_of_the_app_prints_its_traceback_without_the_key(ws, tmp_path, user_home):
+    script = tmp_path / "crash.py"
+    script.write_text(CRASH)
+    env = {**os.environ, "GEMINI_API_KEY": KEY, "ASP_FT_HOME": str(user_home),
+           "TEXTUAL_DRIVER": "textual.drivers.headless_driver:HeadlessDriver"}
+    run = subprocess.run([sys.executable, str(script), str(ws.root)], env=env, capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode != 0 and "RuntimeError" in run.stderr
+    assert KEY not in run.stderr and KEY not in run.stdout
+    assert f"crash with {REDACTED}" in run.stderr
+    assert files_holding(KEY, ws.root, user_home) == []

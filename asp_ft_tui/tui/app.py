@@ -27,7 +27,7 @@ from asp_ft_tui import __version__
 from asp_ft_tui.domain.benchmarks import Benchmark
 from asp_ft_tui.logs import setup_logging
 from asp_ft_tui.oserrors import describe
-from asp_ft_tui.redaction import REDACTED, redact
+from asp_ft_tui.redaction import REDACTED, RedactingStream, redact
 from asp_ft_tui.tui.commands import AspFtCommands
 from asp_ft_tui.tui.logpane import AppLogHandler
 from asp_ft_tui.tui.review_actions import ReviewActions
@@ -449,5 +449,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except WorkspaceError as err:
         print(f"asp-ft-tui: error: {err}", file=sys.stderr)
         return 2
-    app.run()
+    # Textual prints a crash's traceback, locals included, to stderr after the screen is restored:
+    # it passes the one redactor like everything else the app shows.
+    stderr, sys.stderr = sys.stderr, RedactingStream(sys.stderr)
+    try:
+        app.run()
+    finally:
+        sys.stderr = stderr
     return app.return_code or 0
