@@ -187,8 +187,8 @@ class CurationStore:
         found = len({line["key"] for line in self._log.lines() if shard_of(line["key"]) == shard})
         return StoreDamaged(
             path, detail, rebuild=lambda: rebuild_shard(self.directory, shard),
-            hint=f"its decisions can be rebuilt from the history in {self._log.path} "
-                 f"({found} sample keys of this shard there), which moves the damaged file aside",
+            hint=f"it can be rebuilt from the decision history in {self._log.path}, which holds decisions on "
+                 f"{found} samples of this file (the damaged file is kept beside it)",
         )
 
     def _shard_path(self, shard: str) -> Path:
