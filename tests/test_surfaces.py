@@ -247,6 +247,17 @@ def test_convert_without_a_workspace_locks_its_output_folder(template, tmp_path,
     assert (out / "train.jsonl").exists()
 
 
+def test_a_folder_inside_a_workspace_is_covered_by_the_workspace_lock(template, tmp_path, user_home):
+    ws = copy_workspace(template, tmp_path)
+    with WorkspaceLock(ws.curation_dir / "lock"):  # e.g. the app
+        run = cli("convert", "--input", str(ws.benchmarks_dir), "--output", str(tmp_path / "out"),
+                  "--teacher", "structural", home=user_home)
+    assert run.returncode == 2
+    assert f"workspace in use by PID {os.getpid()}" in one_error_line(run)
+    assert not (ws.benchmarks_dir / LATER / "structure.json").exists()
+    assert not (ws.benchmarks_dir / ".asp-ft.lock").exists()
+
+
 async def test_a_second_app_browses_read_only_and_its_writing_keys_say_why(template, tmp_path, engine):
     from textual.widgets import Label
 
