@@ -23,8 +23,6 @@ from hypothesis import strategies as st
 
 from asp_ft_tui.asp.guard import code_only, forbidden_directives
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the canary is watched with inotify")
-
 EXAMPLES = int(os.environ.get("ASP_FT_GUARD_EXAMPLES", "5000"))
 IN_OPEN = 0x20
 C = "CANARY"
@@ -86,6 +84,8 @@ class CanaryOracle:
 
 @pytest.fixture(scope="module")
 def oracle(tmp_path_factory):
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the canary is watched with inotify")
     found = CanaryOracle(tmp_path_factory.mktemp("canary"))
     yield found
     found.close()
