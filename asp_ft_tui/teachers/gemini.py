@@ -1,9 +1,10 @@
 """The Gemini teacher, through Google's google-genai SDK (google-generativeai is end-of-life).
 
 The API key comes from GEMINI_API_KEY or GOOGLE_API_KEY and is handed to the SDK only; a key
-passed in is added to the one redactor, so an error that echoes it is cut before any output. JSON output is requested; the SDK's own retry options retry 408, 429 and
-5xx answers and timeouts with exponential backoff; a client-side rate limit spaces requests;
-the extraction run bounds how many benchmarks are in flight.
+passed in is added to the one redactor, so an error that echoes it is cut before any output.
+JSON output is requested; the SDK's own retry options retry 408, 429 and 5xx answers and
+timeouts with exponential backoff; a client-side rate limit spaces requests; the extraction run
+bounds how many benchmarks are in flight.
 """
 
 from __future__ import annotations
