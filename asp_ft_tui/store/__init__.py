@@ -1,7 +1,8 @@
 """The durable curation store (TinyDB) and the workspace lock."""
 
-from asp_ft_tui.store.curation import STATUSES, CurationStore, Decision, HistoryEntry, rebuild_shard
+from asp_ft_tui.store.curation import STATUSES, CurationStore, Decision, HistoryEntry
 from asp_ft_tui.store.lock import WorkspaceLock, WorkspaceLocked
+from asp_ft_tui.store.recovery import rebuild_shard
 from asp_ft_tui.store.storage import DurableJSONStorage, StoreDamaged, StoreError
 
 __all__ = [

@@ -20,9 +20,6 @@ finds the workspace in use, when asked with `readonly_if_busy=True`.
 from __future__ import annotations
 
 import errno
-import hashlib
-import json
-import os
 import threading
 import time
 from dataclasses import dataclass
@@ -31,10 +28,11 @@ from typing import Any, Callable, Iterable
 
 from tinydb import TinyDB
 
-from asp_ft_tui.fsio import atomic_write_bytes, make_dirs, remove_stale_temps
+from asp_ft_tui.fsio import make_dirs, remove_stale_temps
 from asp_ft_tui.redaction import redact_data
-from asp_ft_tui.store.history import HistoryLog, lines_of, log_line, rebuild_docs
+from asp_ft_tui.store.history import lines_of, log_line
 from asp_ft_tui.store.lock import WorkspaceLock, WorkspaceLocked
+from asp_ft_tui.store.recovery import damaged_shard, history_log, readonly_reason, shard_of, shard_path
 from asp_ft_tui.store.storage import DurableJSONStorage, StoreDamaged, StoreError
 
 SCHEMA_VERSION = 1
@@ -69,10 +67,6 @@ class HistoryEntry:
     undoes: int | None = None
 
 
-def shard_of(key: str) -> str:
-    return hashlib.blake2b(key.encode("utf-8"), digest_size=1).hexdigest()
-
-
 class CurationStore:
     """Open with `CurationStore.open(directory)` (a writer, takes the lock) or `readonly=True`.
 
@@ -92,7 +86,7 @@ class CurationStore:
         self._docs: dict[str, tuple[str, int, dict[str, Any]]] = {}
         self._undo_stack: list[tuple[int, str]] = []
         self._seq = 0
-        self._log = HistoryLog(self.directory / "history.jsonl")
+        self._log = history_log(self.directory)
         self._unlogged: list[dict[str, Any]] = []
         if not readonly:
             self._take_lock(readonly_if_busy)
@@ -121,7 +115,7 @@ class CurationStore:
             self.readonly, self.readonly_reason = True, err.reason
             return
         except OSError as err:
-            reason = _readonly_reason(err, self.directory)
+            reason = readonly_reason(err, self.directory)
             if reason is None:
                 raise
             self.readonly, self.readonly_reason = True, reason
@@ -161,8 +155,8 @@ class CurationStore:
         )
         if last is not None and self._docs.get(last["key"], (0, 0, {"seq": 0}))[2]["seq"] < last["seq"]:
             # A shard file deleted or put back from an old copy: it lacks what the log holds.
-            raise self._damaged_shard(shard_of(last["key"]), f"missing decision {last['seq']} ({last['key']}), "
-                                                             "which the history holds")
+            raise damaged_shard(self.directory, shard_of(last["key"]),
+                                f"missing decision {last['seq']} ({last['key']}), which the history holds")
         if not self.readonly:
             # Catch the log up: decisions made before it existed, or one a kill kept out of it.
             logged = last["seq"] if last is not None else 0
@@ -174,25 +168,11 @@ class CurationStore:
         try:
             docs = self._shard(shard).table("decisions").all()
             if not all(_well_formed(doc) for doc in docs):
-                raise StoreDamaged(self._shard_path(shard), "a decision without its key, seq or history")
+                raise StoreDamaged(shard_path(self.directory, shard), "a decision without its key, seq or history")
             return docs
         except StoreDamaged as err:
             self._shards.pop(shard, None)
-            raise self._damaged_shard(shard, err.detail) from None
-
-    def _damaged_shard(self, shard: str, detail: str) -> StoreDamaged:
-        path = self._shard_path(shard)
-        if not self._log.exists():
-            return StoreDamaged(path, detail)
-        found = len({line["key"] for line in self._log.lines() if shard_of(line["key"]) == shard})
-        return StoreDamaged(
-            path, detail, rebuild=lambda: rebuild_shard(self.directory, shard),
-            hint=f"it can be rebuilt from the decision history in {self._log.path}, which holds decisions on "
-                 f"{found} samples of this file (the damaged file is kept beside it)",
-        )
-
-    def _shard_path(self, shard: str) -> Path:
-        return self.directory / "decisions" / f"{shard}.json"
+            raise damaged_shard(self.directory, shard, err.detail) from None
 
     def _tinydb(self, path: Path) -> TinyDB:
         return TinyDB(path, storage=DurableJSONStorage, readonly=self.readonly)
@@ -200,7 +180,7 @@ class CurationStore:
     def _shard(self, shard: str) -> TinyDB:
         db = self._shards.get(shard)
         if db is None:
-            db = self._shards[shard] = self._tinydb(self._shard_path(shard))
+            db = self._shards[shard] = self._tinydb(shard_path(self.directory, shard))
         return db
 
     def close(self) -> None:
@@ -365,39 +345,6 @@ class CurationStore:
 
     def runs(self) -> list[dict[str, Any]]:
         return [dict(doc) for doc in self._state.table("runs").all()]
-
-
-def rebuild_shard(directory: Path, shard: str) -> int:
-    """Write decision shard `shard` back from the history log, under the workspace lock; the
-    damaged file is kept beside it as `XX.json.damaged-<time>`. Returns the decisions rebuilt."""
-    directory = Path(directory)
-    path = directory / "decisions" / f"{shard}.json"
-    with WorkspaceLock(directory / "lock"):
-        docs = rebuild_docs(line for line in HistoryLog(directory / "history.jsonl").lines()
-                            if shard_of(line["key"]) == shard)
-        document = {"decisions": {str(i): doc for i, doc in enumerate(docs, 1)}}
-        make_dirs(path.parent)
-        if path.exists():
-            os.replace(path, path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}"))
-        atomic_write_bytes(path, json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
-    return len(docs)
-
-
-def _readonly_reason(err: OSError, directory: Path) -> str | None:
-    """Why a workspace can only be read, when `err` says so; None for any other failure."""
-    if err.errno == errno.EROFS:
-        return "the workspace is on a read-only file system"
-    if err.errno in (errno.EACCES, errno.EPERM):
-        folder = directory
-        while not folder.exists() and folder.parent != folder:
-            folder = folder.parent
-        try:
-            if os.statvfs(folder).f_flag & os.ST_RDONLY:
-                return "the workspace is on a read-only file system"
-        except OSError:
-            pass
-        return f"no permission to write in {folder}"
-    return None
 
 
 def _well_formed(doc: dict[str, Any]) -> bool:
