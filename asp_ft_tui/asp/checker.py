@@ -20,6 +20,7 @@ from typing import Iterator
 import clingo
 
 from asp_ft_tui.asp.diagnostics import Diagnostic, parse_messages
+from asp_ft_tui.asp.facts import without_unused_facts
 from asp_ft_tui.asp.guard import forbidden_directives
 
 MESSAGE_LIMIT = 100
@@ -146,7 +147,9 @@ def check(snippet: str, context: str = "", *, parse_first: bool = False) -> list
             if any(d.severity == "error" for d in diagnostics):
                 return diagnostics
     program, offset = join_context(context, snippet)
-    _, raw, failure = _ground(program, [])
+    prefix = len(program) - len(snippet)
+    # Same byte layout as `program`: clingo's locations read the same in both.
+    _, raw, failure = _ground(without_unused_facts([(0, context), (prefix, snippet)], program), [])
     diagnostics = parse_messages(raw, program.encode("utf-8"), offset)
     if failure and not any(d.severity == "error" for d in diagnostics):
         diagnostics.append(Diagnostic("error", "other", failure))

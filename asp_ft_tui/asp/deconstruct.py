@@ -16,18 +16,26 @@ This parses with clingo in-process; the engine runs it inside a worker (`Engine.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+from itertools import repeat
+from typing import NamedTuple
 
+from asp_ft_tui.asp.facts import Positions, agrees, blank, split
 from asp_ft_tui.asp.guard import code_only
 
 _OBJECTIVE_KEYWORD = re.compile(r"#(minimi[sz]e|maximi[sz]e)\b")
 # `% --- Generator ---`, `%%%%%%`, `% ==== Instance ====`: section banners, not descriptions.
 _BANNER = re.compile(r"^%+\s*([-=*#~]{2,}.*[-=*#~]{2,}|[-=*#~%]*)\s*$")
 SLOTS = ("instance", "generator", "hard", "soft", "objective", "show", "directives")
+_KIND_CODES = {"fact": "f", "const": "k", "choice": "c", "disjunction": "d", "definition": "r", "constraint": "h",
+               "weak": "w", "objective": "o", "show": "s", "directive": "x"}
+_KINDS = {code: kind for kind, code in _KIND_CODES.items()}
 
 
-@dataclass(frozen=True)
-class Statement:
+class Statement(NamedTuple):
+    """One statement. A named tuple, not a dataclass: a large instance has ~100,000 of them, made
+    in the worker and again in the caller, and a tuple is built several times faster."""
+
     index: int
     kind: str
     """fact, const, choice, disjunction, definition, constraint, weak, objective, show, directive."""
@@ -75,6 +83,9 @@ class Deconstruction:
     directives: list[Statement] = field(default_factory=list)
     errors: list[dict] = field(default_factory=list)
     """Diagnostics (as dicts) when the program does not parse."""
+    spans: list[tuple[int, int]] = field(default_factory=list, repr=False, compare=False)
+    """Where each statement's text lies in the program (character offsets): the wire form sends
+    these instead of the texts."""
 
     def slot_of(self, statement: Statement) -> list[str]:
         """Which slots hold a statement (a support definition can travel with several)."""
@@ -112,27 +123,54 @@ class Deconstruction:
         return "\n".join(out) + "\n"
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """The wire form, built to decode fast for 100,000 statements: one column per field,
+        texts as spans of the program the caller holds, repeated head and dependency lists
+        once in a table, comments only where there are some, slots as statement indexes."""
+        table: dict[tuple[str, ...], int] = {}
+
+        def ref(names: tuple[str, ...]) -> int:
+            return table.setdefault(names, len(table))
+
+        columns = {
+            "kind": "".join(_KIND_CODES[s.kind] for s in self.statements),
+            "span": [offset for span in self.spans for offset in span],
+            "line": [number for s in self.statements for number in (s.line, s.end_line)],
+            "heads": [ref(s.heads) for s in self.statements],
+            "deps": [ref(s.deps) for s in self.statements],
+            "comment": {str(s.index): s.comment for s in self.statements if s.comment},
+        }
+        columns["table"] = [" ".join(names) for names in table]
+        out: dict = {"columns": columns, "errors": self.errors,
+                     "hard": [[c.statement.index, [s.index for s in c.support]] for c in self.hard],
+                     "soft": [[c.statement.index, [s.index for s in c.support]] for c in self.soft]}
+        for name in ("instance", "generator", "objective", "show", "directives"):
+            out[name] = [s.index for s in getattr(self, name)]
+        return out
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Deconstruction":
-        def stmt(d: dict) -> Statement:
-            return Statement(**{**d, "heads": tuple(d["heads"]), "deps": tuple(d["deps"])})
+    def from_dict(cls, data: dict, program: str) -> "Deconstruction":
+        """From the wire form of a deconstruction of `program`."""
+        columns = data.get("columns") or {"kind": "", "span": [], "line": [], "heads": [], "deps": [], "comment": {},
+                                          "table": []}
+        kinds = [_KINDS[code] for code in columns["kind"]]
+        span, line = columns["span"], columns["line"]
+        texts = [program[start:end] for start, end in zip(span[::2], span[1::2])]
+        table = [tuple(names.split()) for names in columns["table"]]
+        comments = [""] * len(kinds)
+        for index, comment in columns["comment"].items():
+            comments[int(index)] = comment
+        statements = list(map(tuple.__new__, repeat(Statement), zip(
+            range(len(kinds)), kinds, texts, comments, line[::2], line[1::2],
+            [table[i] for i in columns["heads"]], [table[i] for i in columns["deps"]])))
 
-        def comp(d: dict) -> Component:
-            return Component(stmt(d["statement"]), tuple(stmt(s) for s in d["support"]))
+        def comps(rows: list) -> list[Component]:
+            return [Component(statements[i], tuple(statements[j] for j in support)) for i, support in rows]
 
-        return cls(
-            statements=[stmt(s) for s in data["statements"]],
-            instance=[stmt(s) for s in data["instance"]],
-            generator=[stmt(s) for s in data["generator"]],
-            hard=[comp(c) for c in data["hard"]],
-            soft=[comp(c) for c in data["soft"]],
-            objective=[stmt(s) for s in data["objective"]],
-            show=[stmt(s) for s in data["show"]],
-            directives=[stmt(s) for s in data["directives"]],
-            errors=list(data.get("errors", [])),
-        )
+        result = cls(statements=statements, hard=comps(data.get("hard", [])), soft=comps(data.get("soft", [])),
+                     errors=list(data.get("errors", [])), spans=list(zip(span[::2], span[1::2])))
+        for name in ("instance", "generator", "objective", "show", "directives"):
+            setattr(result, name, [statements[i] for i in data.get(name, [])])
+        return result
 
 
 def _atoms(node) -> set[str]:
@@ -187,8 +225,26 @@ class _Source:
     """Slices statement text out of the program by clingo's (line, byte column) locations."""
 
     def __init__(self, program: str) -> None:
+        self.program = program
         self.lines = program.encode("utf-8").split(b"\n")
-        self.code_lines = _byte_mask(program).split(b"\n")
+        self._code_lines: list[bytes] | None = None
+        self._positions: Positions | None = None
+
+    @property
+    def code_lines(self) -> list[bytes]:
+        """The masked lines, made only when an objective needs them."""
+        if self._code_lines is None:
+            masked = code_only(self.program).encode("utf-8") if self.program.isascii() else _byte_mask(self.program)
+            self._code_lines = masked.split(b"\n")
+        return self._code_lines
+
+    def char_offset(self, at: tuple[int, int]) -> int:
+        """The character offset of a 0-based (line, byte column)."""
+        if self._positions is None:
+            self._positions = Positions(self.program)
+        line, column = at
+        start = self._positions.starts[line]
+        return start + (column if self._positions.ascii else len(self.lines[line][:column].decode("utf-8", "replace")))
 
     def offset(self, line: int, column: int) -> tuple[int, int]:
         return line - 1, column - 1
@@ -224,14 +280,39 @@ class _Source:
         return start, end
 
 
-def deconstruct(program: str) -> Deconstruction:
+def _parse(text: str) -> list:
     from clingo import ast
+
+    nodes: list = []
+    ast.parse_string(text, nodes.append, logger=lambda code, msg: None)
+    return nodes
+
+
+def _statement_nodes(program: str) -> tuple[list, list[tuple[int, int, str]]]:
+    """clingo's nodes and the plain facts (see facts.py) of a program; raises RuntimeError when
+    it does not parse."""
+    from clingo.ast import ASTType
+
+    found = split(code_only(program))
+    if found is not None and found.facts:
+        try:
+            nodes = _parse(blank(program, found.facts))
+        except RuntimeError:
+            nodes = None  # the whole program's parse gives the real messages
+        if nodes is not None and agrees(
+            [((n.location.begin.line - 1, n.location.begin.column - 1),
+              (n.location.end.line - 1, n.location.end.column - 1))
+             for n in nodes if n.ast_type != ASTType.Comment and n.location.begin != n.location.end], found.rest, Positions(program)):
+            return nodes, found.facts
+    return _parse(program), []
+
+
+def deconstruct(program: str) -> Deconstruction:
     from clingo.ast import ASTType
 
     source = _Source(program)
-    nodes: list = []
     try:
-        ast.parse_string(program, nodes.append, logger=lambda code, msg: None)
+        nodes, plain_facts = _statement_nodes(program)
     except RuntimeError as err:
         return Deconstruction(errors=[{"severity": "error", "kind": "syntax", "message": str(err)}])
 
@@ -291,44 +372,53 @@ def deconstruct(program: str) -> Deconstruction:
             kind = "directive"
         raw.append({"kind": kind, "begin": begin, "end": end, "heads": heads, "deps": deps})
 
-    raw.sort(key=lambda r: r["begin"])
-    statements = []
-    for index, item in enumerate(raw):
-        line = item["begin"][0] + 1
-        statements.append(
-            Statement(
-                index=index,
-                kind=item["kind"],
-                text=source.slice(item["begin"], item["end"]),
-                comment=_comment_above(comments, source, line),
-                line=line,
-                end_line=item["end"][0] + 1,
-                heads=tuple(sorted(item["heads"])),
-                deps=tuple(sorted(item["deps"])),
-            )
-        )
-    return _place(statements)
+    above = _comments_above(comments, source)
+    parsed = [
+        (source.char_offset(item["begin"]), item["kind"], source.slice(item["begin"], item["end"]), item["begin"][0] + 1,
+         item["end"][0] + 1, tuple(sorted(item["heads"])), tuple(sorted(item["deps"])), source.char_offset(item["end"]))
+        for item in raw
+    ]
+    # Plain facts are single-line: their lines come from one running count, no per-fact search.
+    plain = []
+    line, counted = 1, 0
+    count = program.count
+    heads_of: dict[str, tuple[str]] = {}
+    for start, end, head in plain_facts:
+        line += count("\n", counted, start)
+        counted = start
+        plain.append((start, "fact", program[start:end], line, line, heads_of.setdefault(head, (head,)), (), end))
+    ordered = sorted(parsed + plain) if parsed else plain
+    statements = [Statement(index, kind, text, above(line), line, end_line, heads, deps)
+                  for index, (_, kind, text, line, end_line, heads, deps, _) in enumerate(ordered)]
+    spans = [(start, end) for start, *_, end in ordered]
+    return _place(statements, spans)
 
 
-def _comment_above(comments: list, source: _Source, line: int) -> str:
-    """The block of comments ending on the line directly above `line`, with no gap."""
+def _comments_above(comments: list, source: _Source):
+    """`above(line)`: the block of comments ending on the line directly above `line`, with no gap."""
     by_end = {c.location.end.line: c for c in comments if c.location.begin.column == 1}
-    block = []
-    current = line - 1
-    while current in by_end:
-        comment = by_end[current]
-        begin = source.offset(comment.location.begin.line, comment.location.begin.column)
-        end = source.offset(comment.location.end.line, comment.location.end.column)
-        text = source.slice(begin, end)
-        if _BANNER.match(text.strip()):
-            break
-        block.append(text)
-        current = comment.location.begin.line - 1
-    return "\n".join(reversed(block))
+
+    def above(line: int) -> str:
+        if line - 1 not in by_end:
+            return ""
+        block = []
+        current = line - 1
+        while current in by_end:
+            comment = by_end[current]
+            begin = source.offset(comment.location.begin.line, comment.location.begin.column)
+            end = source.offset(comment.location.end.line, comment.location.end.column)
+            text = source.slice(begin, end)
+            if _BANNER.match(text.strip()):
+                break
+            block.append(text)
+            current = comment.location.begin.line - 1
+        return "\n".join(reversed(block))
+
+    return above
 
 
-def _place(statements: list[Statement]) -> Deconstruction:
-    result = Deconstruction(statements=statements)
+def _place(statements: list[Statement], spans: list[tuple[int, int]]) -> Deconstruction:
+    result = Deconstruction(statements=statements, spans=spans)
     definitions = [s for s in statements if s.kind == "definition"]
     defined_by: dict[str, list[Statement]] = {}
     for s in definitions:
