@@ -122,8 +122,7 @@ def export_dataset(
     card = _card(export_id, settings, chosen, by_split, split)
     data_dir = Path(data_dir)
     target = _write_export_folder(data_dir / "exports", export_id, files, card)
-    for name in files:
-        atomic_copy(target / f"{name}.jsonl", data_dir / f"{name}.jsonl")
+    atomic_copy({data_dir / f"{name}.jsonl": target / f"{name}.jsonl" for name in files})
     if "test" not in files and (data_dir / "test.jsonl").exists():
         (data_dir / "test.jsonl").unlink(missing_ok=True)  # an earlier export's test split
         fsync_dir(data_dir)

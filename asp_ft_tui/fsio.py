@@ -69,14 +69,44 @@ def _named(err: OSError, path: Path) -> OSError:
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    path = Path(path)
-    refuse_link(path)
+    atomic_write_many({Path(path): data})
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_many(contents: dict[Path, bytes]) -> None:
+    """Write several files all or none: every temporary file is written and fsynced before the
+    first rename, so a full disk leaves all the old files (train.jsonl never pairs with the
+    valid.jsonl of another export)."""
+    temps: dict[Path, Path] = {}
     try:
-        # mkstemp opens with O_CREAT|O_EXCL|O_NOFOLLOW and a random name.
+        for path, data in contents.items():
+            refuse_link(path)
+            temps[path] = _write_temp(path, data)
+        for path, tmp in temps.items():
+            try:
+                os.replace(tmp, path)
+            except OSError as err:
+                raise _named(err, path) from err
+    finally:
+        for tmp in temps.values():
+            tmp.unlink(missing_ok=True)  # only those a failure left behind still exist
+    for folder in {path.parent for path in contents}:
+        try:
+            fsync_dir(folder)
+        except OSError as err:
+            raise _named(err, folder) from err
+
+
+def _write_temp(path: Path, data: bytes) -> Path:
+    """`data` in a new fsynced file beside `path`; mkstemp opens it O_CREAT|O_EXCL|O_NOFOLLOW
+    under a random name. Removed again if anything fails."""
+    try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as err:
         raise _named(err, path) from err
-    tmp = Path(tmp_name)
     try:
         try:
             os.fchmod(fd, 0o644)
@@ -86,25 +116,17 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
-        os.replace(tmp, path)
     except BaseException as err:
-        tmp.unlink(missing_ok=True)
+        os.unlink(tmp_name)
         if isinstance(err, OSError):
             raise _named(err, path) from err
         raise
-    try:
-        fsync_dir(path.parent)
-    except OSError as err:
-        raise _named(err, path) from err
+    return Path(tmp_name)
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def atomic_copy(source: Path, target: Path) -> None:
-    """Copy a file durably (the copy is fsynced like any other write)."""
-    atomic_write_bytes(target, Path(source).read_bytes())
+def atomic_copy(sources: dict[Path, Path]) -> None:
+    """Copy files durably, all or none: {target: source}."""
+    atomic_write_many({Path(target): Path(source).read_bytes() for target, source in sources.items()})
 
 
 def read_no_follow(path: Path) -> bytes:

@@ -177,3 +177,26 @@ def test_a_read_only_file_system_during_a_decision_keeps_the_old_shard(tmp_path,
         assert caught.value.errno == errno.EROFS and caught.value.filename == str(shard)
         assert shard.read_bytes() == old and temps_under(tmp_path) == []
         assert store.decision("a").status == "approved"
+
+
+def test_train_and_valid_copies_change_together_or_not_at_all(tmp_path, monkeypatch, engine):
+    """A disk that fills between the two copies (injected at the valid.jsonl copy) must not leave
+    data/train.jsonl of the new export beside data/valid.jsonl of the old one."""
+    data = tmp_path / "data"
+    samples, benchmarks = library()
+    export_dataset(samples, benchmarks, data, engine.validate_many)
+    kept = {name: (data / name).read_bytes() for name in ("train.jsonl", "valid.jsonl")}
+    real_fsync = os.fsync
+
+    def full_at_the_valid_copy(fd):
+        name = Path(os.readlink(f"/proc/self/fd/{fd}"))
+        if name.parent == data and name.name.startswith(".valid.jsonl."):  # the copy's temporary file
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", full_at_the_valid_copy)
+    with pytest.raises(OSError) as caught:
+        export_dataset(samples, benchmarks, data, engine.validate_many, ExportSettings(seed=5))
+    assert caught.value.errno == errno.ENOSPC and caught.value.filename == str(data / "valid.jsonl")
+    assert {name: (data / name).read_bytes() for name in kept} == kept
+    assert temps_under(tmp_path) == []

@@ -15,5 +15,7 @@ def sample(bench: str, i: int) -> Sample:
 
 def library(n: int = 6) -> tuple[list[Sample], list[Benchmark]]:
     ids = [f"b{i}" for i in range(n)]
-    benchmarks = [Benchmark(id=b, path=Path(b), asp="a.", nl="A.", ir=None, asp_file=Path(b) / "ASP.txt") for b in ids]
+    # Distinct texts: the split merges identical benchmarks into one group.
+    benchmarks = [Benchmark(id=b, path=Path(b), asp=f"{b}.", nl=f"About {b}.", ir=None, asp_file=Path(b) / "ASP.txt")
+                  for b in ids]
     return [sample(b, i) for b in ids for i in range(3)], benchmarks
