@@ -137,6 +137,27 @@ def test_a_cache_write_of_convert_on_a_full_output_disk_is_one_line(template, di
     assert temp_files(disk) == []
 
 
+def test_an_export_on_a_full_disk_is_one_line_and_keeps_the_last_dataset(template, disk, tmp_path, user_home):
+    source, out = tmp_path / "benchmarks", disk / "out"
+    shutil.copytree(template.benchmarks_dir, source)
+    convert = ["convert", "--input", str(source), "--output", str(out), "--teacher", "structural"]
+    assert cli(*convert, home=user_home).returncode == 0
+    train = (out / "train.jsonl").read_bytes()
+    fill_but(disk, 1)  # samples come from the cache now: the export is the first real write
+    run = cli(*convert, "--valid-fraction", "0.3", home=user_home)
+    assert run.returncode == 1
+    assert one_error_line(run).startswith(f"asp-ft: error: no space left on device while writing {out}/")
+    assert (out / "train.jsonl").read_bytes() == train
+    assert temp_files(disk) == []
+    ws = copy_workspace(template, tmp_path)
+    assert cli("review", "approve", keys_of(ws)[0], "-w", str(ws.root), home=user_home).returncode == 0
+    fill(disk)  # the page the lock gave back too
+    decisions = cli("review", "export-decisions", str(disk / "decisions.jsonl"), "-w", str(ws.root),
+                    home=user_home)
+    assert decisions.returncode == 1
+    assert one_error_line(decisions) == f"asp-ft: error: no space left on device while writing {disk}/decisions.jsonl"
+
+
 def test_a_decision_on_a_read_only_disk_is_one_line(template, disk, user_home):
     ws = copy_workspace(template, disk)
     first, second = keys_of(ws)[:2]
