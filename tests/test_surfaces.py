@@ -5,6 +5,7 @@ read-only banner, and every earlier decision intact. Real tmpfs mounts where the
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import subprocess
@@ -101,6 +102,23 @@ def temp_files(root: Path) -> list[Path]:
 
 
 # -- full and read-only disks: the CLI -------------------------------------------------------
+@pytest.mark.parametrize("code, words", [
+    (errno.ENOSPC, "no space left on device while writing /ws/data/x.json"),
+    (errno.EROFS, "read-only file system while writing /ws/data/x.json"),
+    (errno.EDQUOT, "disk quota exceeded while writing /ws/data/x.json"),
+    (errno.EACCES, "permission denied on /ws/data/x.json"),
+])
+def test_every_file_system_error_is_one_worded_line(code, words, capsys):
+    """The same line on machines where no tmpfs can be mounted (the error injected)."""
+    from asp_ft_tui.cli import run_command
+
+    def failing() -> int:
+        raise OSError(code, os.strerror(code), "/ws/data/x.json")
+
+    assert run_command(failing) == 1
+    assert capsys.readouterr().err == f"asp-ft: error: {words}\n"
+
+
 def test_a_decision_on_a_full_disk_is_one_line_and_keeps_the_earlier_ones(template, disk, user_home):
     ws = copy_workspace(template, disk)
     first, second = keys_of(ws)[:2]
