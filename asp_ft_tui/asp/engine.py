@@ -85,8 +85,9 @@ class _Died(Exception):
     pass
 
 
-def _limit(message: str) -> Diagnostic:
-    return Diagnostic("error", "resource-limit", f"resource limit: {message}")
+def _limit(what: str, failure: str) -> Diagnostic:
+    """Says which request hit which limit: `resource limit: validation ran out of CPU time`."""
+    return Diagnostic("error", "resource-limit", f"resource limit: {what} {failure}")
 
 
 class _Worker:
@@ -165,7 +166,7 @@ class _Worker:
                 self._write_some()
             if not readable:
                 if not writable and step and self.rss_mb() > self.config.memory_mb:
-                    raise _Died("memory")
+                    raise _Died("ran out of memory")
                 continue
             chunk = os.read(self._fd, 1 << 16)
             if not chunk:
@@ -188,12 +189,12 @@ class _Worker:
         try:
             code = self.proc.wait(timeout=2)
         except subprocess.TimeoutExpired:
-            return "the worker stopped answering"
+            return "ended: the worker stopped answering"
         if code == -24:  # SIGXCPU
-            return "CPU time"
+            return "ran out of CPU time"
         if code == -9:
-            return "killed (memory or a kill)"
-        return f"the worker exited with status {code}"
+            return "was killed (out of memory, or by a signal)"
+        return f"ended: the worker exited with status {code}"
 
     def kill(self) -> None:
         if self.proc.poll() is None:
@@ -292,7 +293,8 @@ class Engine:
             self._give(worker if answered else self._replace(worker))
 
     # -- requests ------------------------------------------------------------------------------
-    def _run(self, requests: list[dict], wall_s: float, on_result: Callable[[int, dict], None]) -> None:
+    def _run(self, requests: list[dict], wall_s: float, on_result: Callable[[int, dict], None],
+             what: str = "validation") -> None:
         """Run requests in order on one worker, replacing it when a limit strikes.
 
         Requests go out together and answers come back in batches. When the worker times out
@@ -310,17 +312,17 @@ class Engine:
                 while index < end:
                     try:
                         response = worker.receive(wall_s)
-                        failure = None if response is not None else f"wall-clock time ({wall_s:g} s)"
+                        failure = None if response is not None else f"ran out of wall-clock time ({wall_s:g} s)"
                     except _Died as death:
                         response, failure = None, str(death)
                     if response is not None and response.get("id") != requests[index].get("id"):
-                        response, failure = None, "the worker answered out of turn"
+                        response, failure = None, "ended: the worker answered out of turn"
                     if failure is not None:
                         worker = self._replace(worker)
                         if end - index > 1:
                             one_at_a_time = True
                             break
-                        response = {"diagnostics": [_limit(failure).to_dict()], "restart": True}
+                        response = {"diagnostics": [_limit(what, failure).to_dict()], "restart": True}
                         on_result(index, response)
                         index += 1
                         break
@@ -404,7 +406,7 @@ class Engine:
         box: dict = {}
         request = {"op": "solve", "id": next(self._ids), "program": program, "models": models,
                    "time_limit": time_limit}
-        self._run([request], max(self.config.wall_s, time_limit + 2.0), lambda _, r: box.update(r))
+        self._run([request], max(self.config.wall_s, time_limit + 2.0), lambda _, r: box.update(r), "solving")
         diagnostics = tuple(Diagnostic.from_dict(d) for d in box.get("diagnostics", []))
         if "status" not in box:
             return SolveResult("UNKNOWN", timed_out=True, diagnostics=diagnostics)
@@ -418,13 +420,14 @@ class Engine:
             diagnostics=diagnostics,
         )
 
-    def deconstruct(self, program: str) -> "Deconstruction":
-        """Classify every statement of a program (parsed inside a worker)."""
+    def deconstruct(self, program: str, name: str = "the program") -> "Deconstruction":
+        """Classify every statement of a program (parsed inside a worker); `name` says which
+        program a limit's message is about."""
         from asp_ft_tui.asp.deconstruct import Deconstruction
 
         box: dict = {}
         self._run([{"op": "deconstruct", "id": next(self._ids), "program": program}], self.config.wall_s,
-                  lambda _, r: box.update(r))
+                  lambda _, r: box.update(r), f"deconstruction of {name}")
         if "deconstruction" in box:
             return Deconstruction.from_dict(box["deconstruction"], program)
         return Deconstruction(errors=box.get("diagnostics", []))

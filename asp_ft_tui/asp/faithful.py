@@ -42,6 +42,14 @@ def _arity(atom: str) -> int:
     return count
 
 
+def _ran_out(result, time_limit: float) -> str:
+    """What a solve ran out of: the engine's limit (wall clock, memory), else the time limit."""
+    for d in result.diagnostics:
+        if d.kind == "resource-limit":
+            return d.message.removeprefix("resource limit: ").removeprefix("solving ")
+    return f"ran out of its {time_limit:g} s time limit"
+
+
 def compare(engine, original: str, recombined: str, *, cap: int = 50, time_limit: float = 5.0) -> Verdict:
     a = engine.solve(original, models=cap, time_limit=time_limit)
     if a.status == "ERROR":
@@ -50,8 +58,9 @@ def compare(engine, original: str, recombined: str, *, cap: int = 50, time_limit
     if b.status == "ERROR":
         text = "; ".join(d.message.splitlines()[0] for d in b.diagnostics if d.severity == "error")
         return Verdict(NOT_FAITHFUL, f"the recombined program has errors: {text}")
-    if a.timed_out or b.timed_out or "UNKNOWN" in (a.status, b.status):
-        return Verdict(INCONCLUSIVE, f"the {time_limit:g} s time limit was reached")
+    for name, result in (("the original", a), ("the recombined program", b)):
+        if result.timed_out or result.status == "UNKNOWN":
+            return Verdict(INCONCLUSIVE, f"solving {name} {_ran_out(result, time_limit)}")
     if a.status != b.status:
         return Verdict(NOT_FAITHFUL, f"the original is {a.status}, the recombined program {b.status}")
     if a.status == "UNSAT":

@@ -46,6 +46,31 @@ def describe_component(component: Component, soft: bool) -> str:
     return f"No solution may have {uses} in the combination the rule describes."
 
 
+def _kinds_by_line(statements: list[Statement]) -> list[dict]:
+    """What was found where, a run of statements of one kind on consecutive lines as one entry
+    (a large instance's 100,000 facts are one entry, not 100,000)."""
+    runs: list[dict] = []
+    for s in statements:
+        last = runs[-1] if runs else None
+        if last is not None and last["kind"] == s.kind and last.get("end_line", last["line"]) + 1 >= s.line:
+            last["end_line"] = s.end_line
+        else:
+            runs.append({"line": s.line, "kind": s.kind})
+    return runs
+
+
+def _failure(errors: list[dict]) -> str:
+    """Why the reference program cannot be taken apart; a limit says what ran out, since the
+    program may parse perfectly well."""
+    limits = [e["message"].removeprefix("resource limit: ") for e in errors if e.get("kind") == "resource-limit"]
+    if limits:
+        return "; ".join(limits)
+    messages = "; ".join(str(e.get("message", e)) for e in errors)
+    if all(e.get("kind") in ("forbidden", "unsupported") for e in errors):
+        return f"the reference program cannot be deconstructed: {messages}"
+    return f"the reference program does not parse: {messages}"
+
+
 class StructuralTeacher:
     name = "structural"
     model = None
@@ -56,12 +81,10 @@ class StructuralTeacher:
         self.engine = engine
 
     def extract(self, bench: Benchmark, tone: str, prompts: PromptSet) -> Extraction:
-        parts: Deconstruction = self.engine.deconstruct(bench.asp)
-        raw = [{"call": "deconstruct", "attempt": 1, "text": json.dumps(
-            [{"line": s.line, "kind": s.kind} for s in parts.statements])}]
+        parts: Deconstruction = self.engine.deconstruct(bench.asp, bench.asp_file.name)
+        raw = [{"call": "deconstruct", "attempt": 1, "text": json.dumps(_kinds_by_line(parts.statements))}]
         if parts.errors:
-            messages = "; ".join(str(e.get("message", e)) for e in parts.errors)
-            raise TeacherError(f"the reference program does not parse: {messages}", raw)
+            raise TeacherError(_failure(parts.errors), raw)
         generator = [*parts.generator, *parts.directives]
         structure = Structure(
             instance_template="\n".join(s.text for s in parts.instance),
