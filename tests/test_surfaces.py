@@ -201,6 +201,7 @@ def notes(app) -> list[str]:
 
 async def test_the_app_stays_up_when_a_decision_or_an_export_meets_a_full_disk(template, disk, engine):
     from asp_ft_tui.tui.app import make_app
+    from asp_ft_tui.tui.widgets.benchmark_tree import BenchmarkTree
     from asp_ft_tui.tui.widgets.queue import ReviewQueue
 
     ws = copy_workspace(template, disk)
@@ -224,7 +225,18 @@ async def test_the_app_stays_up_when_a_decision_or_an_export_meets_a_full_disk(t
         app.screen.query_one("#choice-1").press()  # approved + pending
         await settle(pilot, app)
         assert any(n.startswith("export: no space left on device while writing") for n in notes(app))
+        await pilot.press("1")
+        app.query_one(BenchmarkTree).select_benchmark(LATER)
+        await pilot.pause()
+        await pilot.press("x")
+        await settle(pilot, app)
+        assert any(n.startswith(f"extraction: no space left on device while writing {ws.benchmarks_dir / LATER}/")
+                   for n in notes(app))
+        assert not (ws.benchmarks_dir / LATER / "structure.json").exists()
         assert app.is_running
+        await pilot.press("3")
+        await settle(pilot, app)
+        app.query_one(ReviewQueue).move_to(second)
         filler.unlink()
         await pilot.press("a")  # space again: the same key works
         assert app.session.store.decision(second).status == "approved"
