@@ -94,6 +94,8 @@ def log_tab_text(app) -> str:
 
 
 async def test_the_app_never_shows_logs_or_stores_an_echoed_key(ws, fake, user_home, monkeypatch):
+    from textual.notifications import Notify
+
     from asp_ft_tui.logs import setup_logging
     from asp_ft_tui.tui.app import make_app
 
@@ -101,8 +103,14 @@ async def test_the_app_never_shows_logs_or_stores_an_echoed_key(ws, fake, user_h
     monkeypatch.setenv("GEMINI_API_KEY", KEY)
     monkeypatch.setenv("ASP_FT_GEMINI_BASE_URL", fake.base_url)
     setup_logging("DEBUG")
+    shown: list[str] = []
+
+    def hook(message) -> None:  # every notification as posted (toasts expire on a clock)
+        if isinstance(message, Notify):
+            shown.append(f"{message.notification.title} {message.notification.message}")
+
     app = make_app(ws)
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=(120, 36), message_hook=hook) as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert app.current_benchmark is not None and app.current_benchmark.id == BENCH
@@ -114,7 +122,6 @@ async def test_the_app_never_shows_logs_or_stores_an_echoed_key(ws, fake, user_h
             await app.workers.wait_for_complete()
             await pilot.pause()
         assert fake.count() >= 1
-        shown = [f"{n.title} {n.message}" for n in app._notifications]
         assert any("1 failed" in text for text in shown)
         assert all(KEY not in text for text in shown)
         await pilot.press("4")  # a RichLog renders its lines once it is shown

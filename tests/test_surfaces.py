@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Callable
 
 import pytest
 from mounts import fill, remount_readonly, small_tmpfs
@@ -195,8 +196,17 @@ async def settle(pilot, app):
         await pilot.pause()
 
 
-def notes(app) -> list[str]:
-    return [n.message for n in app._notifications]
+def notification_hook() -> tuple[list[str], Callable]:
+    """Every notification's text as it is posted (the toasts themselves expire on a clock)."""
+    from textual.notifications import Notify
+
+    shown: list[str] = []
+
+    def hook(message) -> None:
+        if isinstance(message, Notify):
+            shown.append(message.notification.message)
+
+    return shown, hook
 
 
 async def test_the_app_stays_up_when_a_decision_or_an_export_meets_a_full_disk(template, disk, engine):
@@ -205,8 +215,9 @@ async def test_the_app_stays_up_when_a_decision_or_an_export_meets_a_full_disk(t
     from asp_ft_tui.tui.widgets.queue import ReviewQueue
 
     ws = copy_workspace(template, disk)
+    shown, hook = notification_hook()
     app = make_app(ws, engine=engine)
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=(120, 36), message_hook=hook) as pilot:
         await settle(pilot, app)
         await pilot.press("3")
         await settle(pilot, app)
@@ -219,19 +230,19 @@ async def test_the_app_stays_up_when_a_decision_or_an_export_meets_a_full_disk(t
         await pilot.pause()
         assert app.session.store.decision(second) is None
         assert any(n.startswith("the decision was not saved: no space left on device while writing")
-                   for n in notes(app))
+                   for n in shown)
         await pilot.press("E")
         await pilot.pause()
         app.screen.query_one("#choice-1").press()  # approved + pending
         await settle(pilot, app)
-        assert any(n.startswith("export: no space left on device while writing") for n in notes(app))
+        assert any(n.startswith("export: no space left on device while writing") for n in shown)
         await pilot.press("1")
         app.query_one(BenchmarkTree).select_benchmark(LATER)
         await pilot.pause()
         await pilot.press("x")
         await settle(pilot, app)
         assert any(n.startswith(f"extraction: no space left on device while writing {ws.benchmarks_dir / LATER}/")
-                   for n in notes(app))
+                   for n in shown)
         assert not (ws.benchmarks_dir / LATER / "structure.json").exists()
         assert app.is_running
         await pilot.press("3")
@@ -316,21 +327,24 @@ async def test_a_second_app_browses_read_only_and_its_writing_keys_say_why(templ
     from asp_ft_tui.tui.widgets.queue import ReviewQueue
 
     ws = copy_workspace(template, tmp_path)
+    shown, hook = notification_hook()
     with ReviewSession.open(ws):  # the first app's session: the workspace's writer
         app = make_app(ws, engine=engine)
-        async with app.run_test(size=(120, 36)) as pilot:
+        async with app.run_test(size=(120, 36), message_hook=hook) as pilot:
             await settle(pilot, app)
             reason = f"read-only: workspace in use by PID {os.getpid()}"
             assert reason in str(app.query_one("#readonly-banner", Label).content)
-            assert any(reason in n for n in notes(app))
+            assert any(reason in n for n in shown)
             for action in ("extract", "extract_all", "export", "approve", "reject", "undo", "bulk_approve"):
                 assert app.check_action(action, ()) is None, action  # greyed in the footer
+            said = len(shown)
             await pilot.press("x", "E")
             await pilot.press("3")
             await settle(pilot, app)
             assert app.query_one(ReviewQueue).current is not None  # browsing works
             await pilot.press("a")
             await settle(pilot, app)
+            assert shown[said:] == [reason] * 3  # each writing key pressed says why
             assert len(app.screen_stack) == 1 and app.is_running
             assert not any(w.group in ("extract", "export") for w in app.workers)
     assert decisions_of(ws) == {}

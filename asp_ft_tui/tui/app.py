@@ -406,6 +406,14 @@ class AspFtApp(ReviewActions, WorkActions, App[None]):
                 return False
         return True
 
+    def on_key(self, event) -> None:
+        """A writing key pressed in a read-only app did nothing (it is greyed): say why."""
+        if self.readonly_reason is None:
+            return
+        active = self.screen.active_bindings.get(event.key)
+        if active is not None and not active.enabled and active.binding.action in WRITING_ACTIONS:
+            self.notify(f"read-only: {self.readonly_reason}", severity="warning", timeout=5)
+
     # -- remembering where the reviewer was ----------------------------------------------------
     def _save_soon(self) -> None:
         if self._save_timer is not None:
