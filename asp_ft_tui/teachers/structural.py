@@ -47,15 +47,14 @@ def describe_component(component: Component, soft: bool) -> str:
 
 
 def _kinds_by_line(statements: list[Statement]) -> list[dict]:
-    """What was found where, a run of statements of one kind on consecutive lines as one entry
+    """Which kinds of statement were found where, consecutive statements of one kind as one run
     (a large instance's 100,000 facts are one entry, not 100,000)."""
     runs: list[dict] = []
     for s in statements:
-        last = runs[-1] if runs else None
-        if last is not None and last["kind"] == s.kind and last.get("end_line", last["line"]) + 1 >= s.line:
-            last["end_line"] = s.end_line
+        if runs and runs[-1]["kind"] == s.kind:
+            runs[-1]["end_line"] = s.end_line
         else:
-            runs.append({"line": s.line, "kind": s.kind})
+            runs.append({"line": s.line, "end_line": s.end_line, "kind": s.kind})
     return runs
 
 
