@@ -120,7 +120,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tiny.add_argument("directory", type=Path, metavar="DIR")
     tiny.add_argument("--seed", type=int, default=0)
+    tiny.add_argument("--steps", type=int, default=200, metavar="N",
+                      help="full-parameter pretraining steps on the bundled benchmarks, so LoRA on it learns "
+                      "(default 200, a few minutes on a laptop CPU; 0 for a random model)")
     tiny.set_defaults(handler=cmd_make_tiny_model)
+
+    from asp_ft_tui.commands.train import add_parsers as add_training_parsers
+
+    add_training_parsers(commands, _add_workspace_option, cmd_training)
     return parser
 
 
@@ -249,8 +256,26 @@ def cmd_make_tiny_model(args: argparse.Namespace) -> int:
     from asp_ft_tui.training.tiny_model import make_tiny_model
 
     path = make_tiny_model(args.directory, seed=args.seed)
-    print(f"tiny model written to {path} (load it with --teacher mlx --model {path})")
+    if args.steps > 0:
+        from rich.console import Console
+        from rich.progress import Progress
+
+        from asp_ft_tui.training.pretrain import pretrain
+
+        with Progress(console=Console(stderr=True), transient=True) as progress:
+            task = progress.add_task("pretraining", total=args.steps)
+            losses = pretrain(path, args.steps, seed=args.seed,
+                              progress=lambda step, loss: progress.update(task, completed=step,
+                                                                          description=f"pretraining, loss {loss:.2f}"))
+        print(f"pretrained {args.steps} steps: loss {losses[0]:.2f} -> {losses[-1]:.2f}")
+    print(f"tiny model written to {path} (a demo model: train on it with `asp-ft train --model {path}`)")
     return 0
+
+
+def cmd_training(args: argparse.Namespace) -> int:
+    from asp_ft_tui.commands.train import run
+
+    return run(args, _workspace)
 
 
 def run_command(action) -> int:

@@ -241,3 +241,51 @@ def test_fuse_gives_a_model_with_the_same_logits(tmp_path, settings):
         fuse_model(settings.model, run_dir, tmp_path / "other", checkpoint_step=5)
     with pytest.raises(FuseError, match="not empty"):
         fuse_model(settings.model, run_dir, tmp_path / "fused")
+
+
+# ---------------------------------------------------------------------------- the demo model learns
+@pytest.fixture(scope="session")
+def pretrained_tiny(tmp_path_factory) -> tuple[Path, list[float]]:
+    """Built and pretrained once per test session (short windows keep it to seconds)."""
+    from asp_ft_tui.training.pretrain import pretrain
+    from asp_ft_tui.training.tiny_model import make_tiny_model
+
+    model = make_tiny_model(tmp_path_factory.mktemp("pretrained") / "model")
+    return model, pretrain(model, 40, window=64, batch_size=4)
+
+
+def test_pretraining_lowers_the_loss_and_lora_on_it_learns(pretrained_tiny, tmp_path, monkeypatch):
+    model, losses = pretrained_tiny
+    assert sum(losses[-5:]) / 5 < losses[0] - 2, losses
+    from asp_ft_tui.training.pretrain import default_documents
+
+    rows = [{"messages": c} for c in default_documents() if len(c[-1]["content"]) < 120]
+    data = _write_split(tmp_path / "d", rows[:48], rows[48:60])
+    settings = TrainSettings(model=str(model), data=str(data), iters=30, steps_per_report=5, steps_per_eval=10,
+                             save_every=30, val_batches=-1, learning_rate=1e-3, blas="off")
+    run_dir = _run(tmp_path / "adapters", settings)
+    vals = [e["val_loss"] for e in _kinds(run_dir, "val")]
+    assert vals[-1] < vals[0], vals
+
+
+def test_asp_ft_train_and_runs_from_the_command_line(tmp_path, settings):
+    from asp_ft_tui.workspace import init_workspace
+
+    ws = init_workspace(tmp_path / "ws", with_samples=False)
+    config = tmp_path / "mine.yaml"
+    config.write_text(yaml.safe_dump({"model": settings.model, "data": settings.data, "iters": 4,
+                                      "steps_per_report": 2, "steps_per_eval": 2, "save_every": 2,
+                                      "val_batches": 2, "learning_rate": 1e-3}))
+    cli = [sys.executable, "-m", "asp_ft_tui.cli"]
+    done = subprocess.run([*cli, "train", "-w", str(ws.root), "--config", str(config)], capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "finished at iteration 4/4" in done.stdout
+    listed = json.loads(subprocess.run([*cli, "runs", "-w", str(ws.root), "--json"], capture_output=True, text=True,
+                                       check=True).stdout)
+    assert [(r["status"], r["iteration"]) for r in listed] == [("finished", 4)]
+    assert "lr_schedule" not in listed[0]["settings"], "an mlx-lm config without a schedule keeps a constant rate"
+    missing = subprocess.run([*cli, "train", "-w", str(ws.root), "--model", settings.model], capture_output=True,
+                             text=True, timeout=120)
+    assert missing.returncode == 2 and "no dataset: export the approved samples first" in missing.stderr
+    assert "Traceback" not in missing.stderr
