@@ -18,7 +18,6 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.markup import escape
 from textual.message import Message
 from textual.widgets import Footer, Header, Input, Label, ProgressBar, RichLog, TabbedContent, TabPane, Tree
 from textual.worker import Worker, WorkerState
@@ -27,10 +26,11 @@ from asp_ft_tui import __version__
 from asp_ft_tui.domain.benchmarks import Benchmark
 from asp_ft_tui.logs import setup_logging
 from asp_ft_tui.oserrors import describe
-from asp_ft_tui.redaction import REDACTED, RedactingStream, redact
+from asp_ft_tui.redaction import RedactingStream
 from asp_ft_tui.tui.commands import AspFtCommands
 from asp_ft_tui.tui.logpane import AppLogHandler
 from asp_ft_tui.tui.review_actions import ReviewActions
+from asp_ft_tui.tui.surfaces import WRITING_ACTIONS, Surfaces
 from asp_ft_tui.tui.work_actions import WorkActions
 from asp_ft_tui.tui.widgets.benchmark_detail import BenchmarkDetail
 from asp_ft_tui.tui.widgets.benchmark_tree import STATUS_FILTERS, BenchmarkTree
@@ -40,13 +40,10 @@ from asp_ft_tui.tui.widgets.sample_view import SampleView
 from asp_ft_tui.workspace import Workspace, WorkspaceError, resolve_workspace
 
 log = logging.getLogger(__name__)
-DECIDING_ACTIONS = {"approve", "reject", "edit", "undo", "bulk_approve"}
-# Everything that writes into the workspace: off (greyed, the banner says why) while read-only.
-WRITING_ACTIONS = DECIDING_ACTIONS | {"extract", "extract_all", "export"}
 REVIEW_ACTIONS = {"approve", "reject", "next_pending", "step", "cycle_task", "only_benchmark"}
 
 
-class AspFtApp(ReviewActions, WorkActions, App[None]):
+class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
     TITLE = "asp-ft"
     CSS_PATH = "app.tcss"
     COMMANDS = App.COMMANDS | {AspFtCommands}
@@ -119,8 +116,6 @@ class AspFtApp(ReviewActions, WorkActions, App[None]):
         self._save_timer = None
         self._queue_timer = None
         self._restore: dict = {}
-        self.readonly_reason: str | None = None
-        """Why this app may not write (another writer's PID, a read-only disk); None: it may."""
 
     @property
     def engine(self):
@@ -211,17 +206,6 @@ class AspFtApp(ReviewActions, WorkActions, App[None]):
         if missing and self.readonly_reason is None:  # building writes the sample cache
             self.build_samples(missing)
 
-    def _show_readonly(self, reason: str | None) -> None:
-        changed, self.readonly_reason = reason != self.readonly_reason, reason
-        banner = self.query_one("#readonly-banner", Label)
-        banner.display = reason is not None
-        if reason is not None:
-            text = f"read-only: {reason}; browsing only (decisions, extraction and export are off)"
-            banner.update(text)
-            if changed:
-                self.notify(text, severity="warning", timeout=15)
-        self.refresh_bindings()
-
     def _show_tree(self, select: str | None = None) -> None:
         tree = self.query_one(BenchmarkTree)
         tree.show_library(self.library, self.session.summaries if self.session else {}, text=self.tree_text,
@@ -270,21 +254,6 @@ class AspFtApp(ReviewActions, WorkActions, App[None]):
         if event.state == WorkerState.ERROR:
             self.query_one("#work").display = False
             self.report_failure(event.worker.name, event.worker.error)
-
-    def report_failure(self, what: str, error: BaseException) -> None:
-        """The one place a failure of long work or of a write becomes a notification and a log line;
-        the app stays up (a full disk is the machine's state, not a reason to quit)."""
-        text = describe(error) if isinstance(error, OSError) else str(error)
-        log.error("%s failed: %s", what, text, exc_info=error)
-        self.notify(f"{what}: {text}", severity="error", timeout=15)
-
-    def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
-               markup: bool = True) -> None:
-        """Every notification passes the one redactor; its mark must not read as content markup."""
-        message, title = redact(message), redact(title)
-        if markup:
-            message = message.replace(REDACTED, escape(REDACTED))
-        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     # -- navigation ----------------------------------------------------------------------------
     @on(Tree.NodeHighlighted, "#benchmark-tree")
@@ -384,8 +353,7 @@ class AspFtApp(ReviewActions, WorkActions, App[None]):
         self.post_message(self.SessionLoaded(self.session))
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
-        if action in WRITING_ACTIONS and (self.readonly_reason is not None
-                                          or (self.session is not None and self.session.store.readonly)):
+        if action in WRITING_ACTIONS and self.is_readonly:
             return None  # shown greyed; the read-only banner says why
         if action in REVIEW_ACTIONS:
             try:
@@ -405,14 +373,6 @@ class AspFtApp(ReviewActions, WorkActions, App[None]):
             except Exception:
                 return False
         return True
-
-    def on_key(self, event) -> None:
-        """A writing key pressed in a read-only app did nothing (it is greyed): say why."""
-        if self.readonly_reason is None:
-            return
-        active = self.screen.active_bindings.get(event.key)
-        if active is not None and not active.enabled and active.binding.action in WRITING_ACTIONS:
-            self.notify(f"read-only: {self.readonly_reason}", severity="warning", timeout=5)
 
     # -- remembering where the reviewer was ----------------------------------------------------
     def _save_soon(self) -> None:
