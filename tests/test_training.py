@@ -289,3 +289,14 @@ def test_asp_ft_train_and_runs_from_the_command_line(tmp_path, settings):
                              text=True, timeout=120)
     assert missing.returncode == 2 and "no dataset: export the approved samples first" in missing.stderr
     assert "Traceback" not in missing.stderr
+
+
+def test_two_processes_through_mlx_launch_and_rank_0_alone_writes(tmp_path, settings):
+    odd = replace(settings, hostfile="2", batch_size=3)
+    assert any("must divide by the 2 processes" in p for p in check_settings(odd))
+    run_dir = _run(tmp_path / "adapters", replace(settings, hostfile="2", batch_size=2, grad_accumulation_steps=2,
+                                                  iters=8))
+    events = read_events(run_dir / "events.jsonl")
+    assert [e["kind"] for e in events].count("start") == 1 and events[0]["world_size"] == 2
+    assert events[-1]["kind"] == "end" and (run_dir / "adapters.safetensors").is_file()
+    assert len(_kinds(run_dir, "checkpoint")) == len(checkpoints.list_checkpoints(run_dir)) == 2

@@ -236,8 +236,32 @@ def check_settings(settings: TrainSettings) -> list[str]:
         layers = model_layers(settings.model)
         if layers is not None and settings.num_layers > layers:
             problems.append(f"num_layers is {settings.num_layers} but the model has only {layers} layers")
+    processes = process_count(settings.hostfile)
+    if isinstance(processes, str):
+        problems.append(processes)
+    elif settings.batch_size % processes:
+        problems.append(f"batch_size {settings.batch_size} must divide by the {processes} processes of the "
+                        f"hostfile (each process takes every {processes}th sample of a batch)")
     problems.extend(check_data(settings))
     return problems
+
+
+def process_count(hostfile: str) -> int | str:
+    """How many processes a run starts (1 without a hostfile; a number means that many on this
+    machine), or what is wrong with the hostfile."""
+    if not hostfile:
+        return 1
+    if hostfile.isdigit():
+        return max(1, int(hostfile))
+    try:
+        hosts = json.loads(Path(hostfile).expanduser().read_text(encoding="utf-8"))
+    except OSError as err:
+        return f"cannot read the hostfile {hostfile}: {err.strerror or err}"
+    except ValueError:
+        return f"the hostfile {hostfile} is not JSON (mlx.launch's format: a list of hosts)"
+    if not isinstance(hosts, list) or not hosts:
+        return f"the hostfile {hostfile} lists no hosts"
+    return len(hosts)
 
 
 def model_layers(model: str) -> int | None:

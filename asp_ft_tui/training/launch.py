@@ -59,7 +59,8 @@ def worker_command(run_dir: Path, settings, resume: Path | None = None) -> list[
         command += ["--resume", str(resume)]
     if not settings.hostfile:
         return command
-    launcher = [sys.executable, "-m", "mlx._distributed_utils.launch"]
+    # mlx's launcher module has no __main__ guard (its `mlx.launch` script calls main()).
+    launcher = [sys.executable, "-c", "import sys; from mlx._distributed_utils.launch import main; sys.exit(main())"]
     hostfile = settings.hostfile
     if hostfile.isdigit():  # N processes on this machine
         launcher += ["-n", hostfile, "--hosts", "127.0.0.1"]
