@@ -143,9 +143,12 @@ def _tokenizer_metadata(model_dir) -> dict:
     }
 
 
-def write_gguf(model_dir, path, *, dtype="F32", quant=None, embed_quant=None, metadata=None):
+def write_gguf(
+    model_dir, path, *, dtype="F32", quant=None, embed_quant=None, metadata=None, extra=None
+):
     """Write `model_dir` as llama.cpp would: 2-D weights as `dtype` or quantized as `quant`
-    (`embed_quant` for the embedding), 1-D ones as F32; `metadata` adds or (None) drops keys."""
+    (`embed_quant` for the embedding), 1-D ones as F32; `metadata` adds or (None) drops keys,
+    `extra` adds tensors."""
     import mlx.core as mx
 
     config = json.loads((model_dir / "config.json").read_text())
@@ -170,6 +173,7 @@ def write_gguf(model_dir, path, *, dtype="F32", quant=None, embed_quant=None, me
             arrays[gguf] = mx.array(value.astype(np.float16))
         else:
             arrays[gguf] = mx.array(value)
+    arrays.update(extra or {})
     arch_meta = {
         "block_count": config["num_hidden_layers"],
         "embedding_length": config["hidden_size"],
@@ -201,14 +205,14 @@ def _as_stored(model_dir, store) -> dict:
     }
 
 
-def _logits(model_dir, weights=None):
+def _logits(model_dir, weights=None, tokens=TOKENS, **config):
     import mlx.core as mx
     import mlx_lm
 
-    model, tokenizer = mlx_lm.load(str(model_dir))
+    model, tokenizer = mlx_lm.load(str(model_dir), model_config=config)
     if weights is not None:
         model.load_weights([(k, mx.array(v)) for k, v in weights.items()])
-    return np.array(model(mx.array(TOKENS)).astype(mx.float32)), tokenizer, model
+    return np.array(model(mx.array(tokens)).astype(mx.float32)), tokenizer, model
 
 
 @pytest.mark.parametrize(("arch", "dtype"), [("qwen2", "F32"), ("qwen2", "F16"), ("llama", "F32"), ("llama", "F16")])
@@ -297,6 +301,36 @@ def test_a_llama_vocabulary_keeps_its_own_split_and_bos(pre, split, llama_dir, t
     for text in TEXTS:
         ids = tokenizer.encode(text)
         assert ids == written.encode(text).ids and ids[0] == bos
+
+
+def test_llama3_rope_frequencies_become_its_rope_scaling(llama_dir, tmp_path):
+    import mlx.core as mx
+    from mlx_lm.models.rope_utils import Llama3RoPE
+
+    config = json.loads((llama_dir / "config.json").read_text())
+    dims = config["hidden_size"] // config["num_attention_heads"]
+    scaling = {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0,
+               "high_freq_factor": 4.0, "original_max_position_embeddings": 8192}
+    # mlx-lm's own Llama 3 rope: its frequencies over the plain ones are llama.cpp's rope_freqs.
+    rope = Llama3RoPE(dims, base=config["rope_theta"], scaling_config=scaling)
+    plain_freqs = config["rope_theta"] ** (mx.arange(0, dims, 2) / dims)
+    factors = (rope._freqs / plain_freqs).astype(mx.float32)
+    context = {"llama.context_length": mx.array(131072, dtype=mx.uint32)}
+    gguf = tmp_path / "model.gguf"
+    write_gguf(llama_dir, gguf, metadata=context, extra={"rope_freqs.weight": factors})
+    out = import_gguf(gguf, tmp_path / "imported")
+
+    tokens = [list(range(3, 1000, 2))]
+    want, _, _ = _logits(llama_dir, tokens=tokens, rope_scaling=scaling)
+    plain, _, _ = _logits(llama_dir, tokens=tokens)
+    got, _, _ = _logits(out, tokens=tokens)
+    assert np.abs(got - want).max() < 1e-4 < np.abs(got - plain).max()
+
+    mangled = tmp_path / "mangled.gguf"
+    reversed_factors = mx.array(np.array(factors)[::-1].copy())
+    write_gguf(llama_dir, mangled, metadata=context, extra={"rope_freqs.weight": reversed_factors})
+    with pytest.raises(GGUFError, match="not Llama 3 rope scaling"):
+        import_gguf(mangled, tmp_path / "refused")
 
 
 def test_importing_the_module_stays_light():

@@ -29,6 +29,7 @@ leaves nothing half-written. mlx, mlx_lm and tokenizers are imported inside func
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import secrets
@@ -163,8 +164,6 @@ def _config(arch: str, metadata: dict, tensors: dict, special_ids: dict) -> dict
     rope_dims = _value(metadata, f"{arch}.rope.dimension_count", head_dim)
     if rope_dims != head_dim:
         raise GGUFError(f"partial rotary embeddings ({rope_dims} of {head_dim}) are not supported")
-    if "rope_freqs.weight" in tensors:
-        raise GGUFError("per-dimension rope frequencies (Llama 3.1 rope_freqs) are not supported")
     if "token_embd.weight" not in tensors:
         raise GGUFError("the file has no token embeddings (token_embd.weight)")
     config = {
@@ -191,7 +190,51 @@ def _config(arch: str, metadata: dict, tensors: dict, special_ids: dict) -> dict
         }
     elif scaling not in (None, "none"):
         raise GGUFError(f"rope scaling {scaling!r} is not supported")
+    if "rope_freqs.weight" in tensors:
+        config["rope_scaling"] = _llama3_rope(
+            tensors["rope_freqs.weight"].tolist(), head_dim, config["rope_theta"]
+        )
     return config
+
+
+def _llama3_factors(dims: int, base: float, scaling: dict) -> list[float]:
+    """Per-frequency divisors of Llama 3 rope scaling, as llama.cpp's converter computes them."""
+    factor = scaling["factor"]
+    low, high = scaling["low_freq_factor"], scaling["high_freq_factor"]
+    context = scaling["original_max_position_embeddings"]
+    factors = []
+    for i in range(0, dims, 2):
+        wavelen = 2 * math.pi * base ** (i / dims)
+        if wavelen < context / high:
+            factors.append(1.0)
+        elif wavelen > context / low:
+            factors.append(factor)
+        else:
+            smooth = (context / wavelen - low) / (high - low)
+            factors.append(1 / ((1 - smooth) / factor + smooth))
+    return factors
+
+
+def _llama3_rope(rope_freqs: list[float], dims: int, base: float) -> dict:
+    """mlx-lm's `rope_scaling` for a `rope_freqs` tensor (Llama 3.1 and later).
+
+    The GGUF keeps only the computed divisors, not the parameters: take the largest as the factor,
+    Meta's published low/high frequency factors and original context, and check that they give
+    the same divisors.
+    """
+    scaling = {
+        "rope_type": "llama3",
+        "factor": max(rope_freqs),
+        "low_freq_factor": 1.0,
+        "high_freq_factor": 4.0,
+        "original_max_position_embeddings": 8192,
+    }
+    expected = _llama3_factors(dims, base, scaling)
+    if len(expected) != len(rope_freqs) or any(
+        not math.isclose(a, b, rel_tol=1e-4) for a, b in zip(expected, rope_freqs)
+    ):
+        raise GGUFError("the file's rope frequencies (rope_freqs) are not Llama 3 rope scaling")
+    return scaling
 
 
 def _unpermute(w, heads: int):
@@ -213,6 +256,8 @@ def _weights(arch: str, tensors: dict, config: dict) -> dict:
             path = _TOP_LEVEL.get(part)
         else:
             path = suffix = None
+        if name == "rope_freqs.weight":  # read into the config's rope_scaling
+            continue
         if path is None or suffix not in _SUFFIXES:
             raise GGUFError(f"unexpected tensor {name!r} for a {arch} model")
         if arch == "llama" and path.endswith(("q_proj", "k_proj")):
