@@ -343,6 +343,18 @@ def test_importing_the_module_stays_light():
     assert out.stdout.strip() == "[]"
 
 
+def test_an_end_of_turn_token_also_stops_generation(qwen2_dir, tmp_path):
+    import mlx.core as mx
+    import mlx_lm
+
+    gguf = tmp_path / "model.gguf"
+    write_gguf(qwen2_dir, gguf, metadata={"tokenizer.ggml.eot_token_id": mx.array(1, dtype=mx.uint32)})
+    _, tokenizer = mlx_lm.load(str(import_gguf(gguf, tmp_path / "imported")))
+    eos = json.loads((qwen2_dir / "config.json").read_text())["eos_token_id"]
+    assert set(tokenizer.eos_token_ids) == {eos, 1}
+    assert tokenizer.eos_token_id == eos
+
+
 def test_not_a_gguf_file(tmp_path):
     path = tmp_path / "model.gguf"
     path.write_text("hello")
@@ -394,6 +406,24 @@ def test_a_folder_with_files_is_not_overwritten(qwen2_dir, tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
     assert (import_gguf(gguf, empty) / "config.json").is_file()
+
+
+def test_a_failed_rename_is_a_clear_error_and_leaves_nothing(qwen2_dir, tmp_path, monkeypatch):
+    import errno
+
+    from asp_ft_tui.training import gguf as module
+
+    gguf = tmp_path / "model.gguf"
+    write_gguf(qwen2_dir, gguf)
+    (tmp_path / "out").mkdir()
+
+    def no_space(*_):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(module.os, "replace", no_space)
+    with pytest.raises(GGUFError, match="cannot write .*No space left on device"):
+        import_gguf(gguf, tmp_path / "out" / "model")
+    assert list((tmp_path / "out").iterdir()) == []
 
 
 def test_a_failed_import_leaves_nothing_behind(qwen2_dir, tmp_path):

@@ -97,11 +97,14 @@ def import_gguf(gguf_file: Path, out_dir: Path) -> Path:
     config = _config(arch, metadata, tensors, special_ids)
     weights = _weights(arch, tensors, config)
 
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
     # A name of our own beside the target (same file system, so the final rename is atomic);
     # mkdir, unlike mkdtemp, gives the folder the user's usual permissions.
     staging = out_dir.parent / f".{out_dir.name}.{os.getpid()}.{secrets.token_hex(4)}.importing"
-    staging.mkdir()
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        staging.mkdir()
+    except OSError as exc:
+        raise GGUFError(f"cannot write {out_dir}: {exc.strerror or exc}") from exc
     try:
         _save(staging, arch, config, weights)
         tokenizer.save(str(staging / "tokenizer.json"))
@@ -262,6 +265,8 @@ def _weights(arch: str, tensors: dict, config: dict) -> dict:
             raise GGUFError(f"unexpected tensor {name!r} for a {arch} model")
         if arch == "llama" and path.endswith(("q_proj", "k_proj")):
             kind = "num_attention_heads" if path.endswith("q_proj") else "num_key_value_heads"
+            if value.shape[0] % (2 * config[kind]):
+                raise GGUFError(f"tensor {name!r} does not split into {config[kind]} heads")
             value = _unpermute(value, config[kind])
         weights[f"{path}.{suffix}"] = value
     return weights
@@ -386,35 +391,39 @@ def _tokenizer(file_name: str, arch: str, metadata: dict):
     )
     tokenizer.add_tokens([AddedToken(tokens[i], special=False, normalized=False) for i in user])
 
-    ids = {
-        "bos_token_id": _value(metadata, "tokenizer.ggml.bos_token_id"),
-        "eos_token_id": _value(metadata, "tokenizer.ggml.eos_token_id"),
-        "pad_token_id": _value(metadata, "tokenizer.ggml.padding_token_id"),
-    }
-    for key, value in ids.items():
+    keys = ("bos", "eos", "padding", "eot", "eom", "unknown")
+    found = {key: _value(metadata, f"tokenizer.ggml.{key}_token_id") for key in keys}
+    for key, value in found.items():
         if value is not None and not 0 <= value < len(tokens):
-            raise GGUFError(f"{file_name}: {key} {value} is outside the vocabulary")
+            raise GGUFError(f"{file_name}: the {key} token id {value} is outside the vocabulary")
+    # Chat models end a turn with an end-of-turn token that llama.cpp keeps apart from the eos
+    # (Llama 3: <|eot_id|>); mlx-lm stops on every id of a list.
+    stops = list(dict.fromkeys(found[k] for k in ("eos", "eot", "eom") if found[k] is not None))
+    ids = {
+        "bos_token_id": found["bos"],
+        "eos_token_id": stops[0] if len(stops) == 1 else (stops or None),
+        "pad_token_id": found["padding"],
+    }
     add_bos = bool(_value(metadata, "tokenizer.ggml.add_bos_token", False))
-    if add_bos and ids["bos_token_id"] is not None:
-        bos = tokens[ids["bos_token_id"]]
+    if add_bos and found["bos"] is not None:
+        bos = tokens[found["bos"]]
         tokenizer.post_processor = processors.TemplateProcessing(
             single=f"{bos}:0 $A:0",
             pair=f"{bos}:0 $A:0 {bos}:1 $B:1",
-            special_tokens=[(bos, ids["bos_token_id"])],
+            special_tokens=[(bos, found["bos"])],
         )
     else:
         tokenizer.post_processor = processors.ByteLevel(trim_offsets=False)
 
     def token(key: str):
-        return tokens[ids[key]] if ids[key] is not None else None
+        return tokens[found[key]] if found[key] is not None else None
 
-    unk = _value(metadata, "tokenizer.ggml.unknown_token_id")
     config = {
         "tokenizer_class": "PreTrainedTokenizerFast",
-        "bos_token": token("bos_token_id"),
-        "eos_token": token("eos_token_id"),
-        "pad_token": token("pad_token_id"),
-        "unk_token": tokens[unk] if unk is not None and 0 <= unk < len(tokens) else None,
+        "bos_token": token("bos"),
+        "eos_token": token("eos"),
+        "pad_token": token("padding"),
+        "unk_token": token("unknown"),
         "add_bos_token": add_bos,
         "add_eos_token": False,
         "clean_up_tokenization_spaces": False,
