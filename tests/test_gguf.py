@@ -1,4 +1,4 @@
-"""GGUF import: tiny models written out as llama.cpp would, imported back, compared with the originals.
+"""GGUF import: tiny models written out as llama.cpp would, imported back, compared with originals.
 
 The GGUF files are written here with `mx.save_gguf` under llama.cpp's tensor names and metadata
 keys. mx.save_gguf writes only plain types, so a quantized tensor (Q8_0, Q4_0, Q4_1) is written as
@@ -73,7 +73,8 @@ def llama_dir(qwen2_dir, tmp_path_factory):
 
 def _permute(w: np.ndarray, heads: int) -> np.ndarray:
     """llama.cpp's convert_hf_to_gguf permute() of q/k rows."""
-    return w.reshape(heads, 2, w.shape[0] // heads // 2, *w.shape[1:]).swapaxes(1, 2).reshape(w.shape)
+    rows = w.shape[0]
+    return w.reshape(heads, 2, rows // heads // 2, *w.shape[1:]).swapaxes(1, 2).reshape(w.shape)
 
 
 def _nonzero(d: np.ndarray) -> np.ndarray:
@@ -168,7 +169,8 @@ def write_gguf(
             value = _permute(value, heads)
         kind = (embed_quant or quant) if prefix == "model.embed_tokens" else quant
         if kind and value.ndim == 2:
-            arrays[gguf], quantized[gguf] = mx.array(_quantize(value, kind)[0]), (kind, value.shape[1])
+            arrays[gguf] = mx.array(_quantize(value, kind)[0])
+            quantized[gguf] = (kind, value.shape[1])
         elif dtype == "F16" and value.ndim == 2:
             arrays[gguf] = mx.array(value.astype(np.float16))
         else:
@@ -183,8 +185,9 @@ def write_gguf(
         "context_length": config["max_position_embeddings"],
     }
     meta = {f"{arch}.{k}": mx.array(v, dtype=mx.uint32) for k, v in arch_meta.items()}
-    meta[f"{arch}.attention.layer_norm_rms_epsilon"] = mx.array(config["rms_norm_eps"], dtype=mx.float32)
-    meta[f"{arch}.rope.freq_base"] = mx.array(config["rope_theta"], dtype=mx.float32)
+    floats = {"attention.layer_norm_rms_epsilon": "rms_norm_eps", "rope.freq_base": "rope_theta"}
+    for key, name in floats.items():
+        meta[f"{arch}.{key}"] = mx.array(config[name], dtype=mx.float32)
     meta["general.architecture"] = arch
     meta.update(_tokenizer_metadata(model_dir))
     meta.update(metadata or {})
@@ -215,7 +218,8 @@ def _logits(model_dir, weights=None, tokens=TOKENS, **config):
     return np.array(model(mx.array(tokens)).astype(mx.float32)), tokenizer, model
 
 
-@pytest.mark.parametrize(("arch", "dtype"), [("qwen2", "F32"), ("qwen2", "F16"), ("llama", "F32"), ("llama", "F16")])
+@pytest.mark.parametrize("dtype", ["F32", "F16"])
+@pytest.mark.parametrize("arch", ["qwen2", "llama"])
 def test_a_float_gguf_imports_with_the_same_logits_and_tokenizer(
     arch, dtype, qwen2_dir, llama_dir, tmp_path
 ):
@@ -246,7 +250,9 @@ def test_a_float_gguf_imports_with_the_same_logits_and_tokenizer(
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 
 
-@pytest.mark.parametrize(("quant", "embed_quant"), [("Q8_0", None), ("Q4_0", "Q8_0"), ("Q4_1", None)])
+@pytest.mark.parametrize(
+    ("quant", "embed_quant"), [("Q8_0", None), ("Q4_0", "Q8_0"), ("Q4_1", None)]
+)
 def test_quantized_tensors_stay_quantized_and_match_their_dequantized_weights(
     quant, embed_quant, llama_dir, tmp_path
 ):
@@ -348,7 +354,8 @@ def test_an_end_of_turn_token_also_stops_generation(qwen2_dir, tmp_path):
     import mlx_lm
 
     gguf = tmp_path / "model.gguf"
-    write_gguf(qwen2_dir, gguf, metadata={"tokenizer.ggml.eot_token_id": mx.array(1, dtype=mx.uint32)})
+    eot = {"tokenizer.ggml.eot_token_id": mx.array(1, dtype=mx.uint32)}
+    write_gguf(qwen2_dir, gguf, metadata=eot)
     _, tokenizer = mlx_lm.load(str(import_gguf(gguf, tmp_path / "imported")))
     eos = json.loads((qwen2_dir / "config.json").read_text())["eos_token_id"]
     assert set(tokenizer.eos_token_ids) == {eos, 1}
