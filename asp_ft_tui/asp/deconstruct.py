@@ -294,15 +294,15 @@ def _statement_nodes(program: str) -> tuple[list, list[tuple[int, int, str]]]:
     from clingo.ast import ASTType
 
     found = split(code_only(program))
-    if found is not None and found.facts:
+    if found is not None and found.starts:
         try:
-            nodes = _parse(blank(program, found.facts))
+            nodes = _parse(blank(program, found.starts, found.ends))
         except RuntimeError:
             nodes = None  # the whole program's parse gives the real messages
-        if nodes is not None and agrees(
-            [((n.location.begin.line - 1, n.location.begin.column - 1),
-              (n.location.end.line - 1, n.location.end.column - 1))
-             for n in nodes if n.ast_type != ASTType.Comment and n.location.begin != n.location.end], found.rest, Positions(program)):
+        located = [((n.location.begin.line - 1, n.location.begin.column - 1),
+                    (n.location.end.line - 1, n.location.end.column - 1))
+                   for n in nodes or () if n.ast_type != ASTType.Comment and n.location.begin != n.location.end]
+        if nodes is not None and agrees(located, found.rest, Positions(program)):
             return nodes, found.facts
     return _parse(program), []
 

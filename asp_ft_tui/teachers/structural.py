@@ -25,7 +25,7 @@ def _names(signatures) -> str:
 
 
 def _joined(statements: list[Statement]) -> str:
-    parts = [s.description for s in statements if s.description]
+    parts = [text for text in (s.description for s in statements if s.comment) if text]
     return " ".join(p if p.endswith((".", "!", "?")) else p + "." for p in parts)
 
 
