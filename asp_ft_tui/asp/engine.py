@@ -410,9 +410,10 @@ class Engine:
         diagnostics = tuple(Diagnostic.from_dict(d) for d in box.get("diagnostics", []))
         if "status" not in box:
             return SolveResult("UNKNOWN", timed_out=True, diagnostics=diagnostics)
+        shared = box.get("shared", [])
         return SolveResult(
             status=box["status"],
-            models=tuple(tuple(m) for m in box.get("models", [])),
+            models=tuple(tuple(sorted(shared + m)) if shared else tuple(m) for m in box.get("models", [])),
             cost=tuple(box["cost"]) if box.get("cost") is not None else None,
             optimal=box.get("optimal"),
             exhausted=box.get("exhausted", False),

@@ -42,6 +42,10 @@ def _arity(atom: str) -> int:
     return count
 
 
+def _out(result) -> bool:
+    return result.timed_out or result.status == "UNKNOWN"
+
+
 def _ran_out(result, time_limit: float) -> str:
     """What a solve ran out of: the engine's limit (wall clock, memory), else the time limit."""
     for d in result.diagnostics:
@@ -54,12 +58,14 @@ def compare(engine, original: str, recombined: str, *, cap: int = 50, time_limit
     a = engine.solve(original, models=cap, time_limit=time_limit)
     if a.status == "ERROR":
         return Verdict(INCONCLUSIVE, "the original program has errors: " + "; ".join(d.message for d in a.diagnostics))
-    b = engine.solve(recombined, models=cap, time_limit=time_limit)
+    # When the original ran out, no answer sets can be compared: the recombined program is only
+    # checked for errors (one answer set, not `cap` more to wait for).
+    b = engine.solve(recombined, models=1 if _out(a) else cap, time_limit=time_limit)
     if b.status == "ERROR":
         text = "; ".join(d.message.splitlines()[0] for d in b.diagnostics if d.severity == "error")
         return Verdict(NOT_FAITHFUL, f"the recombined program has errors: {text}")
     for name, result in (("the original", a), ("the recombined program", b)):
-        if result.timed_out or result.status == "UNKNOWN":
+        if _out(result):
             return Verdict(INCONCLUSIVE, f"solving {name} {_ran_out(result, time_limit)}")
     if a.status != b.status:
         return Verdict(NOT_FAITHFUL, f"the original is {a.status}, the recombined program {b.status}")
