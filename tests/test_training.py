@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import signal
 import subprocess
 import sys
@@ -22,42 +21,7 @@ from asp_ft_tui.training import checkpoints, runs
 from asp_ft_tui.training.config import SettingsError, TrainSettings, check_settings, latest_export
 from asp_ft_tui.training.events import read_events
 
-
-def _rows(count: int, seed: int) -> list[dict]:
-    rng = random.Random(seed)
-    rows = []
-    for _ in range(count):
-        n = rng.randint(2, 9)
-        rows.append({"messages": [
-            {"role": "system", "content": "You write clingo."},
-            {"role": "user", "content": f"Write facts for nodes 1 to {n}."},
-            {"role": "assistant", "content": f"node(1..{n})."},
-        ]})
-    return rows
-
-
-def _write_split(folder: Path, train: list[dict], valid: list[dict]) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in train))
-    (folder / "valid.jsonl").write_text("".join(json.dumps(r) + "\n" for r in valid))
-    return folder
-
-
-@pytest.fixture(scope="session")
-def tiny_model(tmp_path_factory) -> Path:
-    from asp_ft_tui.training.tiny_model import make_tiny_model
-
-    return make_tiny_model(tmp_path_factory.mktemp("tiny") / "model")
-
-
-@pytest.fixture(scope="session")
-def small_data(tmp_path_factory) -> Path:
-    return _write_split(tmp_path_factory.mktemp("data") / "export", _rows(16, 0), _rows(8, 1))
-
-
-@pytest.fixture(autouse=True)
-def no_kernel_compilation(monkeypatch):
-    monkeypatch.setenv("MLX_DISABLE_COMPILE", "1")
+from training_data import chat_rows, write_split, no_kernel_compilation, small_data, tiny_model  # noqa: F401
 
 
 @pytest.fixture
@@ -109,7 +73,7 @@ def test_an_mlx_lm_config_loads_unchanged_and_round_trips():
 def test_bad_values_are_named_before_anything_starts(tiny_model, tmp_path, settings):
     with pytest.raises(SettingsError, match="iters must be a whole number"):
         TrainSettings.from_yaml("iters: lots\n")
-    empty_valid = _write_split(tmp_path / "d1", _rows(4, 0), [])
+    empty_valid = write_split(tmp_path / "d1", chat_rows(4, 0), [])
     problems = check_settings(replace(settings, data=str(empty_valid), num_layers=9))
     assert any("has only 2 layers" in p for p in problems)
     assert any("valid.jsonl has no rows" in p for p in problems)
@@ -122,7 +86,7 @@ def test_bad_values_are_named_before_anything_starts(tiny_model, tmp_path, setti
 
 def test_a_sample_longer_than_the_max_length_fails_the_run_with_its_line(tmp_path, settings):
     long_row = {"messages": [{"role": "user", "content": "facts " * 200}, {"role": "assistant", "content": "a."}]}
-    data = _write_split(tmp_path / "d", _rows(4, 0) + [long_row], _rows(2, 1))
+    data = write_split(tmp_path / "d", chat_rows(4, 0) + [long_row], chat_rows(2, 1))
     run_dir = runs.prepare(tmp_path / "adapters", replace(settings, data=str(data), max_seq_length=64))
     assert runs.start(run_dir).wait(timeout=300) == 1
     info = runs.load_run(run_dir)
@@ -260,7 +224,7 @@ def test_pretraining_lowers_the_loss_and_lora_on_it_learns(pretrained_tiny, tmp_
     from asp_ft_tui.training.pretrain import default_documents
 
     rows = [{"messages": c} for c in default_documents() if len(c[-1]["content"]) < 120]
-    data = _write_split(tmp_path / "d", rows[:48], rows[48:60])
+    data = write_split(tmp_path / "d", rows[:48], rows[48:60])
     settings = TrainSettings(model=str(model), data=str(data), iters=30, steps_per_report=5, steps_per_eval=10,
                              save_every=30, val_batches=-1, learning_rate=1e-3, blas="off")
     run_dir = _run(tmp_path / "adapters", settings)

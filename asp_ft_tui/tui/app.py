@@ -37,6 +37,7 @@ from asp_ft_tui.tui.widgets.benchmark_tree import STATUS_FILTERS, BenchmarkTree
 from asp_ft_tui.tui.widgets.components import ComponentsPane
 from asp_ft_tui.tui.widgets.queue import STATUS_CYCLE, ReviewQueue
 from asp_ft_tui.tui.widgets.sample_view import SampleView
+from asp_ft_tui.tui.widgets.training import TrainingPane
 from asp_ft_tui.workspace import Workspace, WorkspaceError, resolve_workspace
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,7 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
         Binding("2", "tab('components')", "Components", show=False, id="tab.components"),
         Binding("3", "tab('review')", "Review", show=False, id="tab.review"),
         Binding("4", "tab('log')", "Log", show=False, id="tab.log"),
+        Binding("5", "tab('training')", "Training", show=False, id="tab.training"),
         Binding("a", "approve", "Approve", id="approve"),
         Binding("r", "reject", "Reject", id="reject"),
         Binding("e", "edit", "Edit", id="edit"),
@@ -143,6 +145,8 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
                 yield ReviewQueue(id="queue")
             with TabPane("Log", id="log"):
                 yield RichLog(id="log-view", wrap=True, markup=False)
+            with TabPane("Training", id="training"):
+                yield TrainingPane(self.workspace, id="training-pane")
         with Horizontal(id="work"):
             yield Label("", id="work-label")
             yield ProgressBar(id="work-bar", show_eta=False)
@@ -199,7 +203,7 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
         if self.library.problems:
             self.notify(f"{len(self.library.problems)} benchmark folders have problems (see the tree)",
                         severity="warning")
-        if state.get("tab") in ("benchmarks", "components", "review", "log"):
+        if state.get("tab") in ("benchmarks", "components", "review", "log", "training"):
             self.query_one(TabbedContent).active = state["tab"]
         missing = [s.bench.id for s in self.session.summaries.values()
                    if s.extraction in ("extracted", "needs review") and not s.samples_built]

@@ -1,0 +1,313 @@
+"""The Training tab: settings, a live loss chart, the stats row, and the run history.
+
+The worker is a separate OS process (training/runs.py) that keeps running when the app closes;
+this pane follows a run through its events file, whichever process started it. Reading the
+file and redrawing the chart happen on one timer (twice a second), over bounded series.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.suggester import SuggestFromList
+from textual.widgets import DataTable, Input, Label, Select, Static
+from textual_plotext import PlotextPlot
+
+from asp_ft_tui.training.config import MODEL_PRESETS, PRESETS, SettingsError, TrainSettings, latest_export
+from asp_ft_tui.training.series import RunSeries
+
+REFRESH_S = 0.5
+FIELDS = (
+    # (field, label, kind)
+    ("iters", "iterations", int),
+    ("learning_rate", "learning rate (cosine decay)", float),
+    ("grad_accumulation_steps", "gradient accumulation", int),
+    ("batch_size", "batch size", int),
+    ("max_seq_length", "max sequence length", int),
+    ("num_layers", "layers to adapt (-1: all)", int),
+    ("steps_per_eval", "validate every", int),
+    ("save_every", "checkpoint every", int),
+    ("hostfile", "hostfile, or processes here", str),
+)
+
+
+def demo_model_dir() -> Path:
+    from asp_ft_tui import paths
+
+    return paths.user_dirs().data / "demo-model"
+
+
+class TrainingPane(Vertical):
+    BINDINGS = [
+        Binding("s", "start", "Train", id="train.start"),
+        Binding("S", "stop", "Stop", id="train.stop"),
+        Binding("R", "resume", "Resume", id="train.resume"),
+        Binding("F", "fuse", "Fuse", id="train.fuse"),
+        Binding("D", "demo_model", "Demo model", id="train.demo"),
+    ]
+
+    class RunChanged(Message):
+        """A run was started, resumed or stopped, or its list needs reading again."""
+
+    class Failed(Message):
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def __init__(self, workspace, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.workspace = workspace
+        self.followed: Path | None = None
+        self.series = RunSeries()
+        self._reader = None
+        self._process = None
+        self._runs: list = []
+
+    def compose(self) -> ComposeResult:
+        defaults = TrainSettings()
+        with Horizontal():
+            with VerticalScroll(id="train-form"):
+                yield Label("base model")
+                yield Input(placeholder="model folder, Hugging Face id, or D for the demo model", id="train-model",
+                            suggester=SuggestFromList([*MODEL_PRESETS, str(demo_model_dir())]))
+                yield Label("dataset export (train.jsonl + valid.jsonl)")
+                yield Input(id="train-data")
+                yield Label("preset")
+                yield Select([(f"{name} (rank {p['rank']})", name) for name, p in PRESETS.items()], value="default",
+                             allow_blank=False, id="train-preset")
+                for name, label, _ in FIELDS:
+                    yield Label(label)
+                    yield Input(str(getattr(defaults, name)), id=f"train-{name}")
+            with Vertical(id="train-right"):
+                yield PlotextPlot(id="train-chart")
+                yield Label("no run yet: set a model and press s to train", id="train-stats")
+                yield Static("", id="train-failure")
+                yield DataTable(id="train-runs", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        table = self.query_one("#train-runs", DataTable)
+        table.add_columns("run", "status", "iterations", "best val", "last val", "rank", "lr", "duration")
+        self.query_one("#train-failure").display = False
+        export = latest_export(self.workspace.exports_dir, "approved") or latest_export(self.workspace.exports_dir, None)
+        if export is not None:
+            self.query_one("#train-data", Input).value = str(export)
+        if demo_model_dir().is_dir():
+            self.query_one("#train-model", Input).value = str(demo_model_dir())
+        self._draw()
+        self.load_runs(follow_running=True)
+        self.set_interval(REFRESH_S, self._refresh)
+
+    # -- settings ----------------------------------------------------------------------------
+    def settings(self) -> TrainSettings:
+        """The form as settings; SettingsError names a field that is not a value."""
+        values = {"model": self.query_one("#train-model", Input).value.strip(),
+                  "data": self.query_one("#train-data", Input).value.strip()}
+        for name, label, kind in FIELDS:
+            text = self.query_one(f"#train-{name}", Input).value.strip()
+            try:
+                values[name] = kind(text) if kind is not str else text
+            except ValueError:
+                raise SettingsError(f"{label}: {text!r} is not a {'whole ' if kind is int else ''}number") from None
+        preset = self.query_one("#train-preset", Select).value
+        return replace(TrainSettings(), **values).with_preset(str(preset))
+
+    # -- actions -----------------------------------------------------------------------------
+    def action_start(self) -> None:
+        from asp_ft_tui.training import runs
+
+        if not self.query_one("#train-model", Input).value.strip():
+            self.app.notify("no base model: type a model folder or id, or press D to build the demo model "
+                            "(tiny, offline)", severity="warning")
+            return
+        try:
+            run_dir = runs.prepare(self.workspace.adapters_dir, self.settings())
+            self._process = runs.start(run_dir)
+        except (SettingsError, OSError) as err:
+            self.app.notify(str(err), severity="error", timeout=15)
+            return
+        self.follow(run_dir)
+        self.app.notify(f"training started: {run_dir.name}")
+        self.load_runs()
+
+    def action_stop(self) -> None:
+        if self.followed is None or self.series.status != "running":
+            self.app.notify("no running run is shown", severity="warning")
+            return
+        self.stop_run(self.followed)
+        self.app.notify("stopping at the next optimizer update; the adapter is saved")
+
+    @work(thread=True, group="train-stop")
+    def stop_run(self, run_dir: Path) -> None:
+        from asp_ft_tui.training import runs
+
+        runs.stop(run_dir)
+        self.post_message(self.RunChanged())
+
+    def action_resume(self) -> None:
+        from asp_ft_tui.training import runs
+
+        target = self._selected_run() or self.followed
+        if target is None:
+            self.app.notify("choose a run in the history first", severity="warning")
+            return
+        try:
+            self._process = runs.resume(target)
+        except (runs.RunError, OSError) as err:
+            self.app.notify(str(err), severity="error", timeout=15)
+            return
+        self.follow(target, keep=True)
+        self.app.notify(f"resuming {target.name}")
+
+    def action_fuse(self) -> None:
+        target = self._selected_run() or self.followed
+        if target is None:
+            self.app.notify("choose a run in the history first", severity="warning")
+            return
+        self.fuse(target)
+
+    @work(thread=True, exclusive=True, group="train-fuse")
+    def fuse(self, run_dir: Path) -> None:
+        from asp_ft_tui.training.fuse import FuseError, fuse_model
+
+        self.app.call_from_thread(self.app.notify, f"fusing {run_dir.name} ...")
+        settings = TrainSettings.load(run_dir / "train_config.yaml")
+        target = run_dir / "fused"
+        try:
+            fuse_model(settings.model, run_dir, target)
+        except (FuseError, OSError, ValueError) as err:
+            self.post_message(self.Failed(f"fuse failed: {err}"))
+            return
+        self.app.call_from_thread(self.app.notify, f"fused model written to {target}", timeout=15)
+
+    def action_demo_model(self) -> None:
+        self.build_demo_model()
+
+    @work(thread=True, exclusive=True, group="train-demo")
+    def build_demo_model(self) -> None:
+        from asp_ft_tui.training.pretrain import pretrain
+        from asp_ft_tui.training.tiny_model import make_tiny_model
+
+        target = demo_model_dir()
+        staging = target.with_name(target.name + ".building")
+        self.app.call_from_thread(self.app.notify, "building the demo model (tiny, offline; a few minutes) ...")
+        make_tiny_model(staging)
+        pretrain(staging, 200)
+        if target.exists():
+            import shutil
+
+            shutil.rmtree(target)
+        staging.rename(target)
+        self.app.call_from_thread(self._demo_ready, target)
+
+    def _demo_ready(self, target: Path) -> None:
+        self.query_one("#train-model", Input).value = str(target)
+        self.app.notify(f"demo model ready at {target} (for trying the app: it knows only the bundled benchmarks)",
+                        timeout=15)
+
+    # -- following a run ---------------------------------------------------------------------
+    def follow(self, run_dir: Path, keep: bool = False) -> None:
+        from asp_ft_tui.training.events import EVENTS_NAME, EventReader
+
+        if not keep or run_dir != self.followed:
+            self.series = RunSeries()
+            self._reader = EventReader(Path(run_dir) / EVENTS_NAME)
+        self.followed = Path(run_dir)
+        self.query_one("#train-failure").display = False
+        self._refresh()
+
+    def _refresh(self) -> None:
+        from asp_ft_tui.training import runs
+
+        if self._reader is None or self.followed is None:
+            return
+        events = self._reader.read_new()
+        if events:
+            self.series.feed(events)
+        if self.series.status in ("running", "") and self._gone():
+            info = runs.load_run(self.followed)
+            if info.status == "failed":
+                self.series.status, self.series.reason = "failed", info.reason
+                self.series.changed = True
+        if self.series.changed:
+            self.series.changed = False
+            self._draw()
+            if self.series.status in ("finished", "stopped", "failed"):
+                self.load_runs()
+
+    def _gone(self) -> bool:
+        from asp_ft_tui.training import runs
+
+        if self._process is not None and self._process.poll() is None:
+            return False
+        return not runs.alive(runs.pid_of(self.followed))
+
+    def _draw(self) -> None:
+        plot = self.query_one("#train-chart", PlotextPlot)
+        plt = plot.plt
+        plt.clear_data()
+        plt.clear_figure()
+        plt.title(f"loss: {self.followed.name}" if self.followed else "loss")
+        plt.xlabel("iteration")
+        if self.series.train.xs:
+            plt.plot(self.series.train.xs, self.series.train.ys, label="train", marker="braille")
+        if self.series.val.xs:
+            plt.plot(self.series.val.xs, self.series.val.ys, label="valid", marker="braille")
+        plot.refresh()
+        if self.followed is not None:
+            self.query_one("#train-stats", Label).update(self.series.stats())
+        failure = self.query_one("#train-failure", Static)
+        if self.series.status == "failed" and self.followed is not None:
+            from asp_ft_tui.training import runs
+
+            failure.update(f"the run failed: {self.series.reason}\n{runs.log_tail(self.followed, 8)}")
+            failure.display = True
+
+    # -- history -----------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="train-runs")
+    def load_runs(self, follow_running: bool = False) -> None:
+        from asp_ft_tui.training import runs
+
+        found = runs.list_runs(self.workspace.adapters_dir)
+        self.app.call_from_thread(self._show_runs, found, follow_running)
+
+    def _show_runs(self, found: list, follow_running: bool) -> None:
+        from asp_ft_tui.commands.train import _duration, _loss
+
+        self._runs = found
+        table = self.query_one("#train-runs", DataTable)
+        table.clear()
+        for r in found:
+            s = r.settings
+            table.add_row(r.name, r.status, f"{r.iteration}/{r.iters}", _loss(r.best_val), _loss(r.last_val),
+                          str(s.rank) if s else "?", f"{s.learning_rate:g}" if s else "?", _duration(r.duration),
+                          key=str(r.path))
+        if follow_running and self.followed is None:
+            running = [r for r in found if r.status == "running"]
+            if running:
+                self.follow(running[0].path)
+                self.app.notify(f"following the running training {running[0].name}")
+
+    def _selected_run(self) -> Path | None:
+        table = self.query_one("#train-runs", DataTable)
+        if not table.row_count or not table.has_focus:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return Path(key) if key else None
+
+    @on(DataTable.RowSelected, "#train-runs")
+    def _open_run(self, event: DataTable.RowSelected) -> None:
+        self.follow(Path(event.row_key.value))
+
+    @on(RunChanged)
+    def _run_changed(self) -> None:
+        self.load_runs()
+
+    @on(Failed)
+    def _failed(self, message: Failed) -> None:
+        self.app.notify(message.text, severity="error", timeout=15)
