@@ -22,7 +22,7 @@ from bisect import bisect_right
 from collections import OrderedDict
 from dataclasses import dataclass
 from itertools import accumulate, compress
-from operator import and_, not_
+from operator import add, and_, methodcaller, not_
 
 from asp_ft_tui.asp.guard import code_only
 
@@ -44,14 +44,17 @@ class Split:
     starts: list[int]
     ends: list[int]
     names: list[str]
-    heads: list[str]
-    """name/arity"""
+    arguments: list[str]
+    """Each fact's argument text ("" for none), strings blanked."""
     rest: list[tuple[int, int]]
     """(start, end) of every other statement."""
 
     @property
     def facts(self) -> list[tuple[int, int, str]]:
-        return list(zip(self.starts, self.ends, self.heads))
+        """(start, end, name/arity) of each fact."""
+        # Strings are blanked, so every comma separates arguments: arity = commas + 1, or 0.
+        arities = map(add, map(methodcaller("count", ","), self.arguments), map(bool, self.arguments))
+        return list(zip(self.starts, self.ends, map("{}/{}".format, self.names, arities)))
 
 
 def split(code: str) -> Split | None:
@@ -60,21 +63,20 @@ def split(code: str) -> Split | None:
     if "&" in code:
         return None
     found = Split([], [], [], [], [])
-    starts, ends, names, heads, rest = found.starts, found.ends, found.names, found.heads, found.rest
+    starts, ends, names, arguments, rest = found.starts, found.ends, found.names, found.arguments, found.rest
     pos = 0
     # A scanner matches statement after statement where the last one ended and stops at the
     # first place it cannot go on: linear even in hostile text (findall would search onwards).
     step = _STATEMENT.scanner(code).match
     while (match := step()) is not None:
-        lead, fact, name, args, other = match.groups()
+        lead, fact, name, args, other = match.groups("")
         pos += len(lead)
         if fact:
             starts.append(pos)
             pos += len(fact)
             ends.append(pos)
             names.append(name)
-            # Strings are blanked in `code`, so every comma here separates arguments.
-            heads.append(f"{name}/{args.count(',') + 1 if args else 0}")
+            arguments.append(args)
         else:
             rest.append((pos, pos + len(other)))
             pos += len(other)
@@ -108,7 +110,7 @@ def _split_text(text: str) -> tuple[Split | None, str]:
             if tail is not None:
                 shift = cut.__add__
                 found = Split(parsed.starts + list(map(shift, tail.starts)), parsed.ends + list(map(shift, tail.ends)),
-                              parsed.names + tail.names, parsed.heads + tail.heads,
+                              parsed.names + tail.names, parsed.arguments + tail.arguments,
                               parsed.rest + [(start + cut, end + cut) for start, end in tail.rest])
             break
     else:
