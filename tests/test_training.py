@@ -264,3 +264,31 @@ def test_two_processes_through_mlx_launch_and_rank_0_alone_writes(tmp_path, sett
     assert [e["kind"] for e in events].count("start") == 1 and events[0]["world_size"] == 2
     assert events[-1]["kind"] == "end" and (run_dir / "adapters.safetensors").is_file()
     assert len(_kinds(run_dir, "checkpoint")) == len(checkpoints.list_checkpoints(run_dir)) == 2
+
+
+def test_a_gguf_file_as_the_base_model_is_imported_once_and_trains(tmp_path, settings, monkeypatch):
+    from asp_ft_tui.training.gguf import imported_model
+    from test_gguf import write_gguf  # the GGUF writer of the import tests
+
+    gguf = tmp_path / "tiny.gguf"
+    write_gguf(Path(settings.model), gguf)
+    folder = imported_model(str(gguf))
+    assert Path(folder, "config.json").is_file() and imported_model(str(gguf)) == folder, "imported once"
+    run_dir = _run(tmp_path / "adapters", replace(settings, model=str(gguf), iters=4))
+    assert runs.load_run(run_dir).status == "finished"
+
+
+def test_a_loss_that_turns_nan_fails_the_run_with_the_reason(tmp_path, settings):
+    import shutil
+
+    import mlx.core as mx
+
+    broken = tmp_path / "broken-model"
+    shutil.copytree(settings.model, broken)
+    weights = mx.load(str(broken / "model.safetensors"))
+    weights["model.norm.weight"] = weights["model.norm.weight"] * float("nan")
+    mx.save_safetensors(str(broken / "model.safetensors"), weights, metadata={"format": "mlx"})
+    run_dir = runs.prepare(tmp_path / "adapters", replace(settings, model=str(broken), steps_per_report=1))
+    assert runs.start(run_dir).wait(timeout=600) == 1
+    info = runs.load_run(run_dir)
+    assert info.status == "failed" and "the training loss became" in info.reason, info.reason

@@ -49,7 +49,10 @@ def fuse_model(base_model: str | Path, adapter_path: str | Path, save_path: str 
         raise FuseError(f"cannot read {adapter_path / 'adapter_config.json'}: {err}") from None
     if save_path.exists() and any(save_path.iterdir()):
         raise FuseError(f"{save_path} exists and is not empty; choose a new folder")
-    model, tokenizer, model_config = load(str(base_model), return_config=True)
+    from asp_ft_tui.training.gguf import imported_model
+
+    base_model = imported_model(str(base_model))
+    model, tokenizer, model_config = load(base_model, return_config=True)
     if getattr(config, "fine_tune_type", "lora") != "full":
         linear_to_lora_layers(model, config.num_layers, config.lora_parameters,
                               use_dora=getattr(config, "fine_tune_type", "lora") == "dora")

@@ -28,6 +28,7 @@ leaves nothing half-written. mlx, mlx_lm and tokenizers are imported inside func
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -437,3 +438,19 @@ def _tokenizer(file_name: str, arch: str, metadata: dict):
 
 def _write_json(path: Path, data: dict) -> None:
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def imported_model(model: str) -> str:
+    """The model to load for `model`: a GGUF file is imported once into the user cache (keyed
+    by its path, size and time) and that folder is returned; anything else as it is."""
+    from asp_ft_tui import paths
+
+    path = Path(model).expanduser()
+    if path.suffix.lower() != ".gguf" or not path.is_file():
+        return model
+    stat = path.stat()
+    key = f"{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
+    folder = paths.user_dirs().cache / "gguf" / f"{path.stem}-{hashlib.sha1(key.encode()).hexdigest()[:10]}"
+    if not (folder / "config.json").is_file():
+        import_gguf(path, folder)
+    return str(folder)

@@ -117,7 +117,9 @@ def _train(run_dir: Path, resume: Path | None, stop: _Stop, writer: EventWriter 
     np.random.seed(settings.seed)
     mx.random.seed(settings.seed)
 
-    model, tokenizer = load(settings.model)
+    from asp_ft_tui.training.gguf import imported_model
+
+    model, tokenizer = load(imported_model(settings.model))
     layers = len(model.layers)
     num_layers = layers if settings.num_layers == -1 else settings.num_layers
     if num_layers > layers:

@@ -321,6 +321,8 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
 
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
+        if tab == "training":
+            self.query_one("#train-runs").focus()  # the tab's keys (s, S, R, F, D) work at once
 
     def action_focus_filter(self) -> None:
         target = "#queue-text" if self.query_one(TabbedContent).active == "review" else "#tree-filter"
