@@ -20,8 +20,8 @@ from typing import Iterator
 import clingo
 
 from asp_ft_tui.asp.diagnostics import Diagnostic, parse_messages
-from asp_ft_tui.asp.facts import without_unused_facts
 from asp_ft_tui.asp.guard import forbidden_directives
+from asp_ft_tui.asp.reduce import without_idle_facts
 
 MESSAGE_LIMIT = 100
 
@@ -149,7 +149,7 @@ def check(snippet: str, context: str = "", *, parse_first: bool = False) -> list
     program, offset = join_context(context, snippet)
     prefix = len(program) - len(snippet)
     # Same byte layout as `program`: clingo's locations read the same in both.
-    _, raw, failure = _ground(without_unused_facts([(0, context), (prefix, snippet)], program), [])
+    _, raw, failure = _ground(without_idle_facts([(0, context), (prefix, snippet)], program), [])
     diagnostics = parse_messages(raw, program.encode("utf-8"), offset)
     if failure and not any(d.severity == "error" for d in diagnostics):
         diagnostics.append(Diagnostic("error", "other", failure))

@@ -296,7 +296,7 @@ def _statement_nodes(program: str) -> tuple[list, list[tuple[int, int, str]]]:
     found = split(code_only(program))
     if found is not None and found.starts:
         try:
-            nodes = _parse(blank(program, found.starts, found.ends))
+            nodes = _parse(blank(program, found.starts, found.ends, found.alone))
         except RuntimeError:
             nodes = None  # the whole program's parse gives the real messages
         located = [((n.location.begin.line - 1, n.location.begin.column - 1),
