@@ -16,11 +16,13 @@ This parses with clingo in-process; the engine runs it inside a worker (`Engine.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
-from itertools import repeat
+from itertools import compress, repeat
+from operator import itemgetter
 from typing import NamedTuple
 
-from asp_ft_tui.asp.facts import Positions, agrees, blank, split
+from asp_ft_tui.asp.facts import Positions, Split, agrees, blank, split
 from asp_ft_tui.asp.guard import code_only
 
 _OBJECTIVE_KEYWORD = re.compile(r"#(minimi[sz]e|maximi[sz]e)\b")
@@ -123,23 +125,27 @@ class Deconstruction:
         return "\n".join(out) + "\n"
 
     def to_dict(self) -> dict:
-        """The wire form, built to decode fast for 100,000 statements: one column per field,
-        texts as spans of the program the caller holds, repeated head and dependency lists
-        once in a table, comments only where there are some, slots as statement indexes."""
-        table: dict[tuple[str, ...], int] = {}
-
-        def ref(names: tuple[str, ...]) -> int:
-            return table.setdefault(names, len(table))
-
+        """The wire form, built to decode fast for 100,000 statements: one column per field
+        (made column-wise in C), texts as spans of the program the caller holds, repeated head
+        and dependency lists once in a table, comments only where there are some, slots as
+        statement indexes."""
+        statements = self.statements
+        heads = list(map(itemgetter(6), statements))
+        deps = list(map(itemgetter(7), statements))
+        table = {names: index for index, names in enumerate(dict.fromkeys(heads + deps))}
+        comments = list(map(itemgetter(3), statements))
+        starts, ends = (list(column) for column in zip(*self.spans)) if self.spans else ([], [])
         columns = {
-            "kind": "".join(_KIND_CODES[s.kind] for s in self.statements),
-            "span": [offset for span in self.spans for offset in span],
-            "line": [number for s in self.statements for number in (s.line, s.end_line)],
-            "heads": [ref(s.heads) for s in self.statements],
-            "deps": [ref(s.deps) for s in self.statements],
-            "comment": {str(s.index): s.comment for s in self.statements if s.comment},
+            "kind": "".join(map(_KIND_CODES.__getitem__, map(itemgetter(1), statements))),
+            "start": starts,
+            "end": ends,
+            "line": list(map(itemgetter(4), statements)),
+            "end_line": list(map(itemgetter(5), statements)),
+            "heads": list(map(table.__getitem__, heads)),
+            "deps": list(map(table.__getitem__, deps)),
+            "comment": {str(index): comments[index] for index in compress(range(len(comments)), comments)},
+            "table": [" ".join(names) for names in table],
         }
-        columns["table"] = [" ".join(names) for names in table]
         out: dict = {"columns": columns, "errors": self.errors,
                      "hard": [[c.statement.index, [s.index for s in c.support]] for c in self.hard],
                      "soft": [[c.statement.index, [s.index for s in c.support]] for c in self.soft]}
@@ -150,24 +156,23 @@ class Deconstruction:
     @classmethod
     def from_dict(cls, data: dict, program: str) -> "Deconstruction":
         """From the wire form of a deconstruction of `program`."""
-        columns = data.get("columns") or {"kind": "", "span": [], "line": [], "heads": [], "deps": [], "comment": {},
-                                          "table": []}
-        kinds = [_KINDS[code] for code in columns["kind"]]
-        span, line = columns["span"], columns["line"]
-        texts = [program[start:end] for start, end in zip(span[::2], span[1::2])]
+        columns = data.get("columns") or {"kind": "", "start": [], "end": [], "line": [], "end_line": [], "heads": [],
+                                          "deps": [], "comment": {}, "table": []}
+        kinds = list(map(_KINDS.__getitem__, columns["kind"]))
+        starts, ends = columns["start"], columns["end"]
         table = [tuple(names.split()) for names in columns["table"]]
         comments = [""] * len(kinds)
         for index, comment in columns["comment"].items():
             comments[int(index)] = comment
         statements = list(map(tuple.__new__, repeat(Statement), zip(
-            range(len(kinds)), kinds, texts, comments, line[::2], line[1::2],
-            [table[i] for i in columns["heads"]], [table[i] for i in columns["deps"]])))
+            range(len(kinds)), kinds, map(program.__getitem__, map(slice, starts, ends)), comments, columns["line"],
+            columns["end_line"], map(table.__getitem__, columns["heads"]), map(table.__getitem__, columns["deps"]))))
 
         def comps(rows: list) -> list[Component]:
             return [Component(statements[i], tuple(statements[j] for j in support)) for i, support in rows]
 
         result = cls(statements=statements, hard=comps(data.get("hard", [])), soft=comps(data.get("soft", [])),
-                     errors=list(data.get("errors", [])), spans=list(zip(span[::2], span[1::2])))
+                     errors=list(data.get("errors", [])), spans=list(zip(starts, ends)))
         for name in ("instance", "generator", "objective", "show", "directives"):
             setattr(result, name, [statements[i] for i in data.get(name, [])])
         return result
@@ -288,7 +293,7 @@ def _parse(text: str) -> list:
     return nodes
 
 
-def _statement_nodes(program: str) -> tuple[list, list[tuple[int, int, str]]]:
+def _statement_nodes(program: str) -> tuple[list, Split | None]:
     """clingo's nodes and the plain facts (see facts.py) of a program; raises RuntimeError when
     it does not parse."""
     from clingo.ast import ASTType
@@ -303,8 +308,8 @@ def _statement_nodes(program: str) -> tuple[list, list[tuple[int, int, str]]]:
                     (n.location.end.line - 1, n.location.end.column - 1))
                    for n in nodes or () if n.ast_type != ASTType.Comment and n.location.begin != n.location.end]
         if nodes is not None and agrees(located, found.rest, Positions(program)):
-            return nodes, found.facts
-    return _parse(program), []
+            return nodes, found
+    return _parse(program), None
 
 
 def deconstruct(program: str) -> Deconstruction:
@@ -372,35 +377,40 @@ def deconstruct(program: str) -> Deconstruction:
             kind = "directive"
         raw.append({"kind": kind, "begin": begin, "end": end, "heads": heads, "deps": deps})
 
-    above = _comments_above(comments, source)
+    above, commented = _comments_above(comments, source)
     parsed = [
-        (source.char_offset(item["begin"]), item["kind"], source.slice(item["begin"], item["end"]), item["begin"][0] + 1,
-         item["end"][0] + 1, tuple(sorted(item["heads"])), tuple(sorted(item["deps"])), source.char_offset(item["end"]))
+        (source.char_offset(item["begin"]), item["kind"], source.slice(item["begin"], item["end"]),
+         item["begin"][0] + 1, item["end"][0] + 1, tuple(sorted(item["heads"])), tuple(sorted(item["deps"])),
+         source.char_offset(item["end"]))
         for item in raw
     ]
-    # Plain facts are single-line: their lines come from one running count, no per-fact search.
-    plain = []
-    line, counted = 1, 0
-    count = program.count
-    heads_of: dict[str, tuple[str]] = {}
-    for start, end, head in plain_facts:
-        line += count("\n", counted, start)
-        counted = start
-        plain.append((start, "fact", program[start:end], line, line, heads_of.setdefault(head, (head,)), (), end))
-    ordered = sorted(parsed + plain) if parsed else plain
-    statements = [Statement(index, kind, text, above(line), line, end_line, heads, deps)
-                  for index, (_, kind, text, line, end_line, heads, deps, _) in enumerate(ordered)]
-    spans = [(start, end) for start, *_, end in ordered]
+    # Plain facts column-wise, in C: a fact is one line, found by bisecting the line starts.
+    plain: list[tuple] = []
+    if plain_facts is not None:
+        lines = list(map(bisect_right, repeat(Positions(program).starts), plain_facts.starts))
+        one = {head: (head,) for head in set(plain_facts.heads)}
+        plain = list(zip(plain_facts.starts, repeat("fact"), map(program.__getitem__, map(slice, plain_facts.starts,
+                                                                                      plain_facts.ends)),
+                         lines, lines, map(one.__getitem__, plain_facts.heads), repeat(()), plain_facts.ends))
+    ordered = sorted(parsed + plain, key=itemgetter(0)) if parsed else plain
+    if not ordered:
+        return _place([], [])
+    starts, kinds, texts, lines, end_lines, heads, deps, ends = zip(*ordered)
+    notes = [""] * len(ordered)
+    for index in compress(range(len(ordered)), map(commented.__contains__, lines)):
+        notes[index] = above(lines[index])
+    statements = list(map(tuple.__new__, repeat(Statement),
+                          zip(range(len(ordered)), kinds, texts, notes, lines, end_lines, heads, deps)))
+    spans = list(zip(starts, ends))
     return _place(statements, spans)
 
 
 def _comments_above(comments: list, source: _Source):
-    """`above(line)`: the block of comments ending on the line directly above `line`, with no gap."""
+    """(`above(line)`: the block of comments ending on the line directly above `line`, with no
+    gap; the lines right below a comment, the only ones `above` finds anything for)."""
     by_end = {c.location.end.line: c for c in comments if c.location.begin.column == 1}
 
     def above(line: int) -> str:
-        if line - 1 not in by_end:
-            return ""
         block = []
         current = line - 1
         while current in by_end:
@@ -414,7 +424,7 @@ def _comments_above(comments: list, source: _Source):
             current = comment.location.begin.line - 1
         return "\n".join(reversed(block))
 
-    return above
+    return above, {line + 1 for line in by_end}
 
 
 def _place(statements: list[Statement], spans: list[tuple[int, int]]) -> Deconstruction:

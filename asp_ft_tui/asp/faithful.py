@@ -84,10 +84,12 @@ def compare(engine, original: str, recombined: str, *, cap: int = 50, time_limit
     if extra and _SHOW.search(code_only(recombined)):
         return Verdict(NOT_FAITHFUL, f"predicates only in the recombined answer sets: {', '.join(sorted(extra))}")
     shared = in_original & in_recombined
-    if shared == in_original == in_recombined:
-        project = lambda models: set(map(frozenset, models))  # noqa: E731
-    else:
-        project = lambda models: {frozenset(x for x in m if predicate_of[x] in shared) for m in models}  # noqa: E731
+
+    def project(models) -> set[frozenset[str]]:
+        if shared == in_original == in_recombined:
+            return set(map(frozenset, models))
+        return {frozenset(x for x in m if predicate_of[x] in shared) for m in models}
+
     same_sets = project(a.models) == project(b.models)
     if a.exhausted and b.exhausted:
         if len(a.models) != len(b.models):

@@ -52,9 +52,9 @@ def ours(engine: Engine, bench: Benchmark) -> tuple[float, float, int]:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true", help="one round per size instead of three")
+    parser.add_argument("--quick", action="store_true", help="one round per size instead of five")
     args = parser.parse_args()
-    rounds = 1 if args.quick else 3
+    rounds = 1 if args.quick else 5
     ratios = {}
     with Engine(EngineConfig(workers=2)) as engine:
         engine.warm_up()

@@ -1,4 +1,6 @@
-"""A large scheduling-like instance: mostly ~10-byte facts (short names on purpose: the per-fact costs are the ones to watch), a choice rule and two constraints.
+"""A large scheduling-like instance: mostly ~10-byte facts, a choice rule and two constraints.
+
+The names are short on purpose: per-fact costs are the ones to watch.
 
 Shaped like the real instance of issue 9 (840 KB, 85,000 facts): tables that only some
 constraints use, and a solution (the conflicts never pair a task with itself).
