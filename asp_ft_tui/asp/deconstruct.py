@@ -19,7 +19,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from itertools import compress, repeat
-from operator import itemgetter
+from operator import itemgetter, not_
 from typing import NamedTuple
 
 from asp_ft_tui.asp.facts import Positions, Split, agrees, blank, split
@@ -233,7 +233,7 @@ class _Source:
         self.program = program
         self.lines = program.encode("utf-8").split(b"\n")
         self._code_lines: list[bytes] | None = None
-        self._positions: Positions | None = None
+        self.positions = Positions(program)
 
     @property
     def code_lines(self) -> list[bytes]:
@@ -245,11 +245,9 @@ class _Source:
 
     def char_offset(self, at: tuple[int, int]) -> int:
         """The character offset of a 0-based (line, byte column)."""
-        if self._positions is None:
-            self._positions = Positions(self.program)
         line, column = at
-        start = self._positions.starts[line]
-        return start + (column if self._positions.ascii else len(self.lines[line][:column].decode("utf-8", "replace")))
+        start = self.positions.starts[line]
+        return start + (column if self.positions.ascii else len(self.lines[line][:column].decode("utf-8", "replace")))
 
     def offset(self, line: int, column: int) -> tuple[int, int]:
         return line - 1, column - 1
@@ -293,7 +291,7 @@ def _parse(text: str) -> list:
     return nodes
 
 
-def _statement_nodes(program: str) -> tuple[list, Split | None]:
+def _statement_nodes(program: str, positions: Positions) -> tuple[list, Split | None]:
     """clingo's nodes and the plain facts (see facts.py) of a program; raises RuntimeError when
     it does not parse."""
     from clingo.ast import ASTType
@@ -307,7 +305,7 @@ def _statement_nodes(program: str) -> tuple[list, Split | None]:
         located = [((n.location.begin.line - 1, n.location.begin.column - 1),
                     (n.location.end.line - 1, n.location.end.column - 1))
                    for n in nodes or () if n.ast_type != ASTType.Comment and n.location.begin != n.location.end]
-        if nodes is not None and agrees(located, found.rest, Positions(program)):
+        if nodes is not None and agrees(located, found.rest, positions):
             return nodes, found
     return _parse(program), None
 
@@ -317,7 +315,7 @@ def deconstruct(program: str) -> Deconstruction:
 
     source = _Source(program)
     try:
-        nodes, plain_facts = _statement_nodes(program)
+        nodes, plain_facts = _statement_nodes(program, source.positions)
     except RuntimeError as err:
         return Deconstruction(errors=[{"severity": "error", "kind": "syntax", "message": str(err)}])
 
@@ -387,7 +385,7 @@ def deconstruct(program: str) -> Deconstruction:
     # Plain facts column-wise, in C: a fact is one line, found by bisecting the line starts.
     plain: list[tuple] = []
     if plain_facts is not None:
-        lines = list(map(bisect_right, repeat(Positions(program).starts), plain_facts.starts))
+        lines = list(map(bisect_right, repeat(source.positions.starts), plain_facts.starts))
         one = {head: (head,) for head in set(plain_facts.heads)}
         plain = list(zip(plain_facts.starts, repeat("fact"), map(program.__getitem__, map(slice, plain_facts.starts,
                                                                                       plain_facts.ends)),
@@ -427,8 +425,13 @@ def _comments_above(comments: list, source: _Source):
     return above, {line + 1 for line in by_end}
 
 
-def _place(statements: list[Statement], spans: list[tuple[int, int]]) -> Deconstruction:
-    result = Deconstruction(statements=statements, spans=spans)
+def _place(everything: list[Statement], spans: list[tuple[int, int]]) -> Deconstruction:
+    result = Deconstruction(statements=everything, spans=spans)
+    # Facts and constants are the instance, whatever else holds: the rest is placed below (a
+    # large instance's facts never enter the loops).
+    of_instance = list(map({"fact", "const"}.__contains__, map(itemgetter(1), everything)))
+    result.instance = list(compress(everything, of_instance))
+    statements = list(compress(everything, map(not_, of_instance)))
     definitions = [s for s in statements if s.kind == "definition"]
     defined_by: dict[str, list[Statement]] = {}
     for s in definitions:
@@ -463,9 +466,7 @@ def _place(statements: list[Statement], spans: list[tuple[int, int]]) -> Deconst
             generator_side[d.index] = d  # used by nothing but #show or other definitions: part of the model
 
     for s in statements:
-        if s.kind in ("fact", "const"):
-            result.instance.append(s)
-        elif s.kind in ("choice", "disjunction") or s.index in generator_side:
+        if s.kind in ("choice", "disjunction") or s.index in generator_side:
             result.generator.append(s)
         elif s.kind == "constraint":
             result.hard.append(Component(s, _support(s, closure, generator_side, penalty_ids)))
