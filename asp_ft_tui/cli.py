@@ -128,6 +128,10 @@ def build_parser() -> argparse.ArgumentParser:
     from asp_ft_tui.commands.train import add_parsers as add_training_parsers
 
     add_training_parsers(commands, _add_workspace_option, cmd_training)
+
+    from asp_ft_tui.commands.evaluate import add_parser as add_eval_parser
+
+    add_eval_parser(commands, _add_workspace_option, cmd_eval)
     return parser
 
 
@@ -274,6 +278,12 @@ def cmd_make_tiny_model(args: argparse.Namespace) -> int:
 
 def cmd_training(args: argparse.Namespace) -> int:
     from asp_ft_tui.commands.train import run
+
+    return run(args, _workspace)
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from asp_ft_tui.commands.evaluate import run
 
     return run(args, _workspace)
 

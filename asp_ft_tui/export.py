@@ -83,6 +83,13 @@ def _line(sample: Sample) -> str:
     return json.dumps({"messages": sample.messages()}, ensure_ascii=False)
 
 
+def _meta_line(sample: Sample) -> str:
+    """What evaluation needs beside a chat row: the context the answer is checked with."""
+    meta = {"key": sample.key, "benchmark": sample.benchmark_id, "task": sample.task, "slot": sample.slot,
+            "context": sample.context, "answer": sample.answer, "broken": sample.broken}
+    return json.dumps(meta, ensure_ascii=False)
+
+
 def export_dataset(
     samples: list[Sample],
     benchmarks: list[Benchmark],
@@ -121,7 +128,8 @@ def export_dataset(
     export_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{digest}"
     card = _card(export_id, settings, chosen, by_split, split)
     data_dir = Path(data_dir)
-    target = _write_export_folder(data_dir / "exports", export_id, files, card)
+    meta = {f"{name}.meta": "".join(_meta_line(s) + "\n" for s in by_split[name]) for name in files}
+    target = _write_export_folder(data_dir / "exports", export_id, {**files, **meta}, card)
     atomic_copy({data_dir / f"{name}.jsonl": target / f"{name}.jsonl" for name in files})
     if "test" not in files and (data_dir / "test.jsonl").exists():
         (data_dir / "test.jsonl").unlink(missing_ok=True)  # an earlier export's test split
