@@ -1,12 +1,12 @@
 """Plain ground facts found from the text, so that large instances skip clingo.ast's per-node cost.
 
 A large instance is mostly statements like `edge(12,34).`. clingo.ast hands each one to Python as
-a node whose every attribute read crosses into C (about 10 µs a fact, where clingo's own parse and
+a node whose every attribute read crosses into C (about 15 µs a fact, where clingo's own parse and
 ground of it costs about 8 µs). `split` walks the program's code (comments and string contents
 blanked by the guard's lexer, which lexes as clingo does) statement by statement and recognizes
 facts of the plainest form, `name.` or `name(t1,...,tn).` with integers, constants and strings as
 arguments; every other statement is left to clingo.ast, which parses the program with those facts
-blanked out. `agrees` then checks that clingo found its statements exactly inside the spans the
+taken out (`blank`). `agrees` then checks that clingo found its statements exactly inside the spans the
 walk left to it: a walk that cut a statement in the wrong place shows up as a statement crossing
 spans, an empty span or a syntax error, and the caller parses the whole program instead.
 
@@ -23,7 +23,9 @@ from dataclasses import dataclass
 from itertools import accumulate
 from operator import add, and_, methodcaller
 
-
+# Only forms clingo surely reads as one fact: an identifier that is not the keyword `not`, its `(`
+# right after it, integers of at most nine digits (clingo's are 32-bit), constants, and strings
+# (blanked in the code the walk reads, so `"` and spaces only). No newline inside a fact.
 _NAME = r"_*[a-z][A-Za-z0-9_']*"
 _TERM = rf"(?:-?(?:0|[1-9][0-9]{{0,8}})(?![A-Za-z0-9_'])|(?!not\b){_NAME}|\"[ ]*\")"
 _STATEMENT = re.compile(
@@ -94,10 +96,10 @@ def split(code: str) -> Split | None:
     # Column-wise in C from here. Strings are blanked, so every comma separates arguments:
     # arity = commas + 1, or 0.
     arities = map(add, map(methodcaller("count", ","), arguments), map(bool, arguments))
-    line_starts = set(accumulate(map((1).__add__, map(len, code.split("\n")[:-1])), initial=0))
-    line_ends = set(map((-1).__add__, line_starts))
+    starts_of_lines = set(line_starts(code))
+    line_ends = set(map((-1).__add__, starts_of_lines))
     line_ends.add(len(code))
-    alone = list(map(and_, map(line_starts.__contains__, starts), map(line_ends.__contains__, ends)))
+    alone = list(map(and_, map(starts_of_lines.__contains__, starts), map(line_ends.__contains__, ends)))
     return Split(starts, ends, names, list(map("{}/{}".format, names, arities)), alone, rest)
 
 
@@ -119,12 +121,17 @@ def blank(program: str, starts: list[int], ends: list[int], alone: list[bool]) -
     return "".join(pieces)
 
 
+def line_starts(text: str) -> list[int]:
+    """The offset where each line of `text` starts (computed in C)."""
+    return list(accumulate(map((1).__add__, map(len, text.split("\n")[:-1])), initial=0))
+
+
 class Positions:
     """Character offsets to clingo's 0-based (line, byte column)."""
 
     def __init__(self, program: str) -> None:
         self.program = program
-        self.starts = list(accumulate(map((1).__add__, map(len, program.split("\n")[:-1])), initial=0))
+        self.starts = line_starts(program)
         self.ascii = program.isascii()
 
     def at(self, offset: int) -> tuple[int, int]:
