@@ -34,7 +34,9 @@ _VARIABLE = re.compile(r"(?<![A-Za-z0-9_'])(?:_*[A-Z]|_(?![A-Za-z0-9_']))")
 _COMPUTES = re.compile(r"[-+*/\\^?&~|@\[;]|\.\.|#(?!count\b|show\b|const\b|external\b|defined\b)")
 _WEIGHT_NEXT = re.compile(r"\s*\[")
 
-_SPLITS_KEPT = 8
+# Remembered splits: a few texts, and at most a few megabytes of them (each costs about ten
+# times its size in columns), within the worker's memory cap.
+_SPLITS_KEPT, _SPLIT_CHARS_KEPT = 8, 4_000_000
 _splits: "OrderedDict[str, tuple[Split | None, str]]" = OrderedDict()
 
 
@@ -61,7 +63,7 @@ def _split_text(text: str) -> tuple[Split | None, str]:
     else:
         found = split(code)
     _splits[text] = (found, code)
-    while len(_splits) > _SPLITS_KEPT:
+    while len(_splits) > _SPLITS_KEPT or (len(_splits) > 1 and sum(map(len, _splits)) > _SPLIT_CHARS_KEPT):
         _splits.popitem(last=False)
     return found, code
 
