@@ -114,3 +114,25 @@ def test_base_model_generations_are_scored_and_written(tmp_path, tiny_model, eng
     header, table = table_rows([summary])
     assert header[:3] == ["model", "task", "n"] and table[-1][1] == "all"
     assert json.loads((tmp_path / "out" / "summary.json").read_text())["counts"]["all"]["n"] == 4
+
+
+def test_early_stopping_keeps_the_best_checkpoint(tmp_path, tiny_model):
+    from asp_ft_tui.training import runs
+    from asp_ft_tui.training.config import TrainSettings
+    from asp_ft_tui.training.events import read_events
+
+    data = _export(tmp_path / "export").parent
+    (data / "train.jsonl").write_text((data / "valid.jsonl").read_text() * 3)
+    # A learning rate of almost 0: nothing improves after the first evaluation.
+    settings = TrainSettings(model=str(tiny_model), data=str(data), iters=400, steps_per_report=2, steps_per_eval=400,
+                             save_every=400, val_batches=2, learning_rate=1e-12, blas="off", grad_accumulation_steps=2,
+                             eval_every=2, eval_samples=2, patience=1)
+    run_dir = runs.prepare(tmp_path / "adapters", settings)
+    assert runs.start(run_dir).wait(timeout=600) == 0, runs.log_tail(run_dir)
+    events = read_events(run_dir / "events.jsonl")
+    evals = [e for e in events if e["kind"] == "eval"]
+    assert [e["iteration"] for e in evals] == [4, 8] and [e["improved"] for e in evals] == [True, False]
+    assert events[-1] == {**events[-1], "kind": "end", "reason": "early stop", "iteration": 8}
+    assert runs.load_run(run_dir).status == "stopped early"
+    best = json.loads((run_dir / "best" / "state.json").read_text())
+    assert best["iteration"] == 4 and (run_dir / "best" / "adapters.safetensors").is_file()

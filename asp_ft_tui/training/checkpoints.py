@@ -2,6 +2,7 @@
 
     adapters.safetensors            the latest adapter weights (what mlx-lm and fuse read)
     adapter_config.json             what `mlx_lm.load(..., adapter_path=RUN)` needs
+    best/                           with evaluation during training: the best adapter so far
     checkpoints/0000100/            one folder per save:
         adapters.safetensors        adapter weights
         optimizer.safetensors       the optimizer state (moments and the step that drives the schedule)
@@ -25,6 +26,7 @@ ADAPTERS_NAME = "adapters.safetensors"
 OPTIMIZER_NAME = "optimizer.safetensors"
 STATE_NAME = "state.json"
 CHECKPOINTS_DIR = "checkpoints"
+BEST_DIR = "best"
 
 
 class CheckpointError(Exception):
@@ -85,6 +87,31 @@ def save(run_dir: Path, iteration: int, adapters: dict, optimizer_state: dict, s
     shutil.copyfile(target / ADAPTERS_NAME, latest)
     os.replace(latest, run_dir / ADAPTERS_NAME)
     fsync_dir(run_dir)
+    return target
+
+
+def save_best(run_dir: Path, iteration: int, adapters: dict, metrics: dict) -> Path:
+    """`best/` beside the run: the adapter of the best evaluation so far, loadable by mlx-lm."""
+    import mlx.core as mx
+
+    run_dir = Path(run_dir)
+    target = run_dir / BEST_DIR
+    staging = run_dir / f".{BEST_DIR}.{os.getpid()}.tmp"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    try:
+        mx.save_safetensors(str(staging / ADAPTERS_NAME), adapters)
+        shutil.copyfile(run_dir / "adapter_config.json", staging / "adapter_config.json")
+        atomic_write_text(staging / STATE_NAME, json.dumps({"iteration": iteration, **metrics}, indent=2) + "\n")
+        old = run_dir / f".{BEST_DIR}.old.{os.getpid()}"
+        if target.exists():
+            os.rename(target, old)
+        os.rename(staging, target)
+        shutil.rmtree(old, ignore_errors=True)
+        fsync_dir(run_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     return target
 
 

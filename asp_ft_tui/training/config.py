@@ -61,6 +61,11 @@ class TrainSettings:
     hostfile: str = ""
     blas: str = "auto"
     """auto: an optimized BLAS when one is found (Linux CPU); off: mlx's bundled one; or a path."""
+    eval_every: int = 0
+    """Optimizer updates between clingo evaluations of a fixed valid subset during training (0: off)."""
+    eval_samples: int = 16
+    patience: int = 0
+    """Stop after this many such evaluations without a better checkpoint (0: never)."""
     extra: dict = field(default_factory=dict)
     """mlx-lm keys we do not model (optimizer, grad_checkpoint, ...), passed through unchanged."""
 
@@ -112,6 +117,8 @@ class TrainSettings:
         ours = {"preset": self.preset, "blas": self.blas}
         if self.hostfile:
             ours["hostfile"] = self.hostfile
+        if self.eval_every:
+            ours.update(eval_every=self.eval_every, eval_samples=self.eval_samples, patience=self.patience)
         config["asp_ft"] = ours
         return config
 
@@ -142,7 +149,8 @@ class TrainSettings:
             values["warmup_updates"] = int(schedule.get("warmup", 0))
         else:
             values["lr_schedule_name"] = "constant"  # what mlx-lm does without an lr_schedule
-        values.update({k: v for k, v in ours.items() if k in ("preset", "hostfile", "blas")})
+        values.update({k: v for k, v in ours.items()
+                       if k in ("preset", "hostfile", "blas", "eval_every", "eval_samples", "patience")})
         values["extra"] = config
         try:
             return _coerced(cls(**values))
@@ -175,7 +183,8 @@ class TrainSettings:
 
 
 _INTS = ("iters", "batch_size", "grad_accumulation_steps", "num_layers", "max_seq_length", "warmup_updates",
-         "rank", "steps_per_report", "steps_per_eval", "save_every", "val_batches", "seed")
+         "rank", "steps_per_report", "steps_per_eval", "save_every", "val_batches", "seed", "eval_every",
+         "eval_samples", "patience")
 _FLOATS = ("learning_rate", "scale", "dropout")
 
 
@@ -226,6 +235,10 @@ def check_settings(settings: TrainSettings) -> list[str]:
     if settings.warmup_updates < 0 or settings.warmup_updates >= settings.updates:
         problems.append(f"warmup must be fewer optimizer updates than the run has ({settings.updates} = "
                         f"iters / grad_accumulation_steps); it is {settings.warmup_updates}")
+    if settings.eval_every < 0 or settings.patience < 0 or settings.eval_samples < 1:
+        problems.append("eval_every and patience must be 0 or more, eval_samples at least 1")
+    if settings.eval_every and settings.data and not (Path(settings.data).expanduser() / "valid.meta.jsonl").is_file():
+        problems.append("evaluation during training needs valid.meta.jsonl beside valid.jsonl (an asp-ft export)")
     if settings.val_batches < 1 and settings.val_batches != -1:
         problems.append("val_batches must be at least 1, or -1 for the whole valid split")
     if settings.num_layers == 0 or settings.num_layers < -1:

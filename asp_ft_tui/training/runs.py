@@ -231,7 +231,7 @@ def load_run(run_dir: Path, events: list[dict] | None = None) -> RunInfo:
             vals.append(float(event["val_loss"]))
             info.last_val = vals[-1]
         elif kind == "end":
-            info.status = "finished" if event.get("reason") == "finished" else "stopped"
+            info.status = {"finished": "finished", "early stop": "stopped early"}.get(event.get("reason"), "stopped")
             info.iteration = int(event.get("iteration", info.iteration))
             info.ended = event.get("time")
         elif kind == "failed":

@@ -40,6 +40,8 @@ class RunSeries:
 
     train: Series = field(default_factory=Series)
     val: Series = field(default_factory=Series)
+    validity: Series = field(default_factory=Series)
+    semantic: Series = field(default_factory=Series)
     iteration: int = 0
     iters: int = 0
     last_train: dict = field(default_factory=dict)
@@ -62,8 +64,12 @@ class RunSeries:
                 self.last_train = event
             elif kind == "val":
                 self.val.add(event["iteration"], float(event["val_loss"]))
+            elif kind == "eval":
+                self.validity.add(event["iteration"], float(event["valid"]))
+                self.semantic.add(event["iteration"], float(event["semantic"]))
             elif kind == "end":
-                self.status = "finished" if event.get("reason") == "finished" else "stopped"
+                self.status = {"finished": "finished", "early stop": "stopped early"}.get(event.get("reason"),
+                                                                                         "stopped")
             elif kind == "failed":
                 self.status, self.reason = "failed", event.get("reason", "")
             self.changed = True
@@ -76,6 +82,8 @@ class RunSeries:
             parts.append(f"loss {t['train_loss']:.3f}")
             if self.val.ys:
                 parts.append(f"val {self.val.ys[-1]:.3f} (best {min(self.val.ys):.3f})")
+            if self.validity.ys:
+                parts.append(f"clingo-valid {100 * self.validity.ys[-1]:.0f}% semantic {100 * self.semantic.ys[-1]:.0f}%")
             parts.append(f"{t['iterations_per_second']:.2f} it/s")
             parts.append(f"{t['tokens_per_second']:.0f} tok/s")
             parts.append(f"lr {t['learning_rate']:.2e}")

@@ -157,7 +157,24 @@ def _train(run_dir: Path, resume: Path | None, stop: _Stop, writer: EventWriter 
 
     done = [start]
     last_val = [None]
+    last_val_loss = [None]
     accumulation = settings.grad_accumulation_steps
+    probe = None
+    if settings.eval_every and rank == 0:
+        from asp_ft_tui.asp.engine import get_engine
+        from asp_ft_tui.evaluation.during import Probe
+
+        probe = Probe(Path(settings.data), settings.eval_samples, tokenizer, get_engine())
+
+    def evaluate_now(iteration: int) -> None:
+        found = probe.run(model, last_val_loss[0])
+        emit("eval", iteration=iteration, **found)
+        if found["improved"]:
+            path = checkpoints.save_best(run_dir, iteration, dict(tree_flatten(model.trainable_parameters())),
+                                         {k: found[k] for k in ("valid", "semantic", "samples")})
+            emit("best", iteration=iteration, path=str(path), valid=found["valid"], semantic=found["semantic"])
+        if settings.patience and found["stale"] >= settings.patience:
+            stop.asked, stop.reason = True, "early stop"
 
     def save(iteration: int) -> None:
         if rank == 0:
@@ -184,6 +201,8 @@ def _train(run_dir: Path, resume: Path | None, stop: _Stop, writer: EventWriter 
             if iteration > start:
                 if iteration % settings.save_every == 0:
                     save(iteration)
+                if probe is not None and iteration % (accumulation * settings.eval_every) == 0:
+                    evaluate_now(iteration)
                 if iteration % accumulation == 0 and stop_now():
                     emit("stopping", iteration=iteration, reason=stop.reason)
                     return
@@ -201,6 +220,7 @@ def _train(run_dir: Path, resume: Path | None, stop: _Stop, writer: EventWriter 
         def on_val_loss_report(self, info: dict) -> None:
             iteration = start + info["iteration"]
             last_val[0] = iteration
+            last_val_loss[0] = info["val_loss"]
             emit("val", iteration=iteration, val_loss=info["val_loss"], val_time=info["val_time"])
 
     args = TrainingArgs(
@@ -226,6 +246,9 @@ def _train(run_dir: Path, resume: Path | None, stop: _Stop, writer: EventWriter 
                             iterate_batches=batches)
         emit("val", iteration=finished, val_loss=val_loss, val_time=time.perf_counter() - tic)
     save(finished)
+    if stop.reason == "early stop":
+        emit("end", iteration=finished, reason="early stop")
+        return
     emit("end", iteration=finished, reason="stopped" if stop.asked and finished < settings.iters else "finished")
 
 

@@ -237,7 +237,7 @@ class TrainingPane(Vertical):
         if self.series.changed:
             self.series.changed = False
             self._draw()
-            if self.series.status in ("finished", "stopped", "failed"):
+            if self.series.status in ("finished", "stopped", "stopped early", "failed"):
                 self.load_runs()
 
     def _gone(self) -> bool:
@@ -258,6 +258,11 @@ class TrainingPane(Vertical):
             plt.plot(self.series.train.xs, self.series.train.ys, label="train", marker="braille")
         if self.series.val.xs:
             plt.plot(self.series.val.xs, self.series.val.ys, label="valid", marker="braille")
+        if self.series.validity.xs:  # clingo's verdicts during training, on their own 0-1 axis
+            plt.plot(self.series.validity.xs, self.series.validity.ys, label="clingo-valid", yside="right",
+                     marker="braille")
+            plt.plot(self.series.semantic.xs, self.series.semantic.ys, label="semantic", yside="right",
+                     marker="braille")
         plot.refresh()
         if self.followed is not None:
             self.query_one("#train-stats", Label).update(self.series.stats())
