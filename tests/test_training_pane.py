@@ -106,3 +106,41 @@ def test_series_stay_bounded_and_a_resume_replaces_its_overlap():
               {"kind": "val", "iteration": 8, "val_loss": 1.9}])
     assert run.val.xs == [0, 8] and run.val.ys == [3.0, 1.9]
     assert [e["kind"] for e in read_events(Path("/nonexistent/events.jsonl"))] == []
+
+
+async def test_evaluate_a_run_shows_the_table_and_a_sample_side_by_side(tmp_path, tiny_model):
+    import json as _json
+
+    from asp_ft_tui.tui.screens.evaluation import EvaluationScreen
+
+    ws = init_workspace(tmp_path / "ws", with_samples=False)
+    data = write_split(tmp_path / "export", chat_rows(8, 0), chat_rows(3, 1))
+    meta = [{"key": f"k{i}", "task": "instance", "context": "", "answer": r["messages"][-1]["content"]}
+            for i, r in enumerate(chat_rows(3, 1))]
+    (data / "valid.meta.jsonl").write_text("".join(_json.dumps(m) + "\n" for m in meta))
+    settings = TrainSettings(model=str(tiny_model), data=str(data), iters=4, steps_per_report=2, save_every=4,
+                             steps_per_eval=4, val_batches=2, blas="off")
+    run_dir = runs.prepare(ws.adapters_dir, settings)
+    assert runs.start(run_dir).wait(timeout=300) == 0
+    app = make_app(ws)
+    async with app.run_test(size=(140, 44)) as pilot:
+        await pilot.press("5")
+        pane = app.query_one(TrainingPane)
+        await _until(pilot, lambda: pane.query_one("#train-runs").row_count == 1, "the run in the history")
+        pane.follow(run_dir)
+        await pilot.press("V")
+        await _until(pilot, lambda: isinstance(app.screen, EvaluationScreen), "the evaluation table")
+        screen = app.screen
+        assert screen.query_one("#eval-summary").row_count == 4, "base and adapter, per task and overall"
+        assert len(screen.samples) == 6
+        await pilot.press("down")
+        await pilot.pause()
+        from rich.console import Console
+
+        console = Console(width=120, record=True)
+        console.print(screen.query_one("#eval-detail").content)
+        text = console.export_text()
+        assert "reference" in text and "output (base)" in text and screen.samples[1]["reference"] in text
+        assert (run_dir / "eval" / "adapter" / "samples.jsonl").is_file()
+        await pilot.press("escape")
+        assert not isinstance(app.screen, EvaluationScreen)

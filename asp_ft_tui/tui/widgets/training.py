@@ -23,6 +23,7 @@ from asp_ft_tui.training.config import MODEL_PRESETS, PRESETS, SettingsError, Tr
 from asp_ft_tui.training.series import RunSeries
 
 REFRESH_S = 0.5
+EVAL_LIMIT = 32
 FIELDS = (
     # (field, label, kind)
     ("iters", "iterations", int),
@@ -49,6 +50,7 @@ class TrainingPane(Vertical):
         Binding("S", "stop", "Stop", id="train.stop"),
         Binding("R", "resume", "Resume", id="train.resume"),
         Binding("F", "fuse", "Fuse", id="train.fuse"),
+        Binding("V", "evaluate", "Evaluate", id="train.evaluate"),
         Binding("D", "demo_model", "Demo model", id="train.demo"),
     ]
 
@@ -184,6 +186,37 @@ class TrainingPane(Vertical):
             self.post_message(self.Failed(f"fuse failed: {err}"))
             return
         self.app.call_from_thread(self.app.notify, f"fused model written to {target}", timeout=15)
+
+    def action_evaluate(self) -> None:
+        target = self._selected_run() or self.followed
+        if target is None:
+            self.app.notify("choose a run in the history first", severity="warning")
+            return
+        self.evaluate_run(target)
+
+    @work(thread=True, exclusive=True, group="train-eval")
+    def evaluate_run(self, run_dir: Path) -> None:
+        from asp_ft_tui.evaluation.evaluate import EvalError, evaluate
+
+        settings = TrainSettings.load(run_dir / "train_config.yaml")
+        data = Path(settings.data) / "valid.jsonl"
+        summaries, folders = [], []
+        try:
+            for label, adapter in (("base", None), ("adapter", run_dir)):
+                self.app.call_from_thread(self.app.notify, f"evaluating {label} on {EVAL_LIMIT} valid samples ...")
+                folder = run_dir / "eval" / label
+                summaries.append(evaluate(settings.model, data, folder, self.app.engine, adapter=adapter,
+                                          limit=EVAL_LIMIT, label=label))
+                folders.append(folder)
+        except (EvalError, OSError, ValueError) as err:
+            self.post_message(self.Failed(f"evaluation failed: {err}"))
+            return
+        self.app.call_from_thread(self._show_evaluation, run_dir.name, summaries, folders)
+
+    def _show_evaluation(self, name: str, summaries: list, folders: list) -> None:
+        from asp_ft_tui.tui.screens.evaluation import EvaluationScreen
+
+        self.app.push_screen(EvaluationScreen(name, summaries, folders))
 
     def action_demo_model(self) -> None:
         self.build_demo_model()
