@@ -130,6 +130,8 @@ def clingo_messages(program: str) -> list[str]:
     # b's values reach a computation only through q: one b fact would not do
     "q(X) :- b(X,_).\nr(Y) :- q(X), Y = X+1.",
     "total(N) :- N = #sum { S,T : b(T,S) }.\n:- at(T,S), c(T,S).",
+    # broken: what clingo says after a syntax error is said in full
+    "p :- b(1.\nr(X) :- c(X,1), X > a.\n:- at(T,S), b(T,S)",
 ])
 def test_validation_in_a_large_context_says_what_clingo_says(snippet):
     # The context: a large instance with a few symbolic values, and its choice rule. Validation

@@ -147,10 +147,15 @@ def check(snippet: str, context: str = "", *, parse_first: bool = False) -> list
             if any(d.severity == "error" for d in diagnostics):
                 return diagnostics
     program, offset = join_context(context, snippet)
-    prefix = len(program) - len(snippet)
     # Same byte layout as `program`: clingo's locations read the same in both.
-    _, raw, failure = _ground(without_idle_facts([(0, context), (prefix, snippet)], program), [])
+    reduced = without_idle_facts([(0, context), (len(program) - len(snippet), snippet)], program)
+    _, raw, failure = _ground(reduced, [])
     diagnostics = parse_messages(raw, program.encode("utf-8"), offset)
+    if reduced is not program and (failure or any(d.severity == "error" for d in diagnostics)):
+        # Errors do not depend on facts, but after a syntax error how clingo picks up again,
+        # and so what else it says, may: a broken program is checked whole.
+        _, raw, failure = _ground(program, [])
+        diagnostics = parse_messages(raw, program.encode("utf-8"), offset)
     if failure and not any(d.severity == "error" for d in diagnostics):
         diagnostics.append(Diagnostic("error", "other", failure))
     return diagnostics

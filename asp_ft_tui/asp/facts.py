@@ -11,8 +11,7 @@ walk left to it: a walk that cut a statement in the wrong place shows up as a st
 spans, an empty span or a syntax error, and the caller parses the whole program instead.
 
 A single `.` is a statement's end everywhere in clingo's grammar outside theory atoms (`&`, not
-walked) except before the `[weight@level]` of a weak constraint or heuristic, which the walk
-takes along.
+walked) except in a weak constraint or heuristic, which the walk takes up to its `[weight]`.
 """
 
 from __future__ import annotations
@@ -31,7 +30,9 @@ _TERM = rf"(?:-?(?:0|[1-9][0-9]{{0,8}})(?![A-Za-z0-9_'])|(?!not\b){_NAME}|\"[ ]*
 _STATEMENT = re.compile(
     rf"(?P<lead>\s*)(?:(?P<fact>(?!not\b)(?P<name>{_NAME})"
     rf"(?:\((?P<args>[ \t]*{_TERM}(?:[ \t]*,[ \t]*{_TERM})*)[ \t]*\))?[ \t]*\.(?!\.))"
-    r"|(?P<rest>(?:[^.\s]|\.\.)(?:[^.]|\.\.)*?\.(?!\.)(?:\s*\[[^\]]*\])?))"
+    # Weak constraints and heuristics end with their [weight] after the dot; all else at the dot.
+    r"|(?P<rest>(?::~|#\s*heuristic\b)(?:[^.]|\.\.)*?\.(?!\.)\s*\[[^\]]*\]"
+    r"|(?!:~|#\s*heuristic\b)(?:[^.\s]|\.\.)(?:[^.]|\.\.)*?\.(?!\.)))"
 )
 _TRAILING = re.compile(r"\s*\Z")
 
