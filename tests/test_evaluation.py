@@ -136,3 +136,38 @@ def test_early_stopping_keeps_the_best_checkpoint(tmp_path, tiny_model):
     assert runs.load_run(run_dir).status == "stopped early"
     best = json.loads((run_dir / "best" / "state.json").read_text())
     assert best["iteration"] == 4 and (run_dir / "best" / "adapters.safetensors").is_file()
+
+
+def test_a_grounding_bomb_costs_one_sample(engine):
+    bomb = {"task": "generator", "context": "n(1..2000).", "answer": "{ p(X) } :- n(X)."}
+    verdict = score(engine, bomb, "p(X,Y,Z) :- n(X), n(Y), n(Z).")
+    assert not verdict.valid and "resource limit" in verdict.error
+    assert score(engine, HARD, ":- edge(X,Y), in(X), in(Y).").exact, "the engine answers the next sample"
+
+
+def test_generation_faults_are_sample_failures(tiny_model, monkeypatch):
+    import sys
+
+    from mlx_lm import load
+
+    from asp_ft_tui.evaluation import evaluate as module
+
+    generation = sys.modules["mlx_lm.generate"]  # the package's `generate` function hides the module
+    model, tokenizer = load(str(tiny_model))
+    prompts = [[{"role": "user", "content": f"Write facts for nodes 1 to {n}."}] for n in (2, 3, 4)]
+    real = generation.batch_generate
+    poisoned = tokenizer.apply_chat_template(prompts[1], add_generation_prompt=True)
+
+    def crashing(model, tokenizer, prompts, **kwargs):
+        if poisoned in prompts:
+            raise RuntimeError("a kernel failed on this prompt")
+        return real(model, tokenizer, prompts, **kwargs)
+
+    monkeypatch.setattr(generation, "batch_generate", crashing)
+    outputs = module.generate_answers(model, tokenizer, prompts, [6, 6, 6])
+    assert [bool(o["failure"]) for o in outputs] == [True, True, True]
+    assert "generation failed: RuntimeError" in outputs[1]["failure"]
+    assert "did not stop within 6 tokens" in outputs[0]["failure"], "a random model never stops"
+    assert module._fault("p(\ufffd).", [5, 2], 10, tokenizer) == "invalid UTF-8 in the output"
+    assert module._fault("p(1).", [5, tokenizer.eos_token_ids and next(iter(tokenizer.eos_token_ids))], 2,
+                         tokenizer) == ""
