@@ -24,22 +24,25 @@ class Verdict:
         return {"verdict": self.verdict, "reason": self.reason}
 
 
-def _predicate(atom: str) -> str:
-    name = atom.split("(", 1)[0]
-    arity = 0 if "(" not in atom else _arity(atom)
-    return f"{name}/{arity}"
-
-
-def _arity(atom: str) -> int:
-    depth, count = 0, 1
+def signature(atom: str) -> str:
+    """`name/arity` of an atom as clingo prints it (strings may hold commas and brackets)."""
+    name = atom.split("(", 1)[0]  # a classical negation `-p` stays its own predicate
+    if "(" not in atom:
+        return f"{name}/0"
+    depth, arity, quoted, escaped = 0, 1, False, False
     for char in atom[atom.index("(") + 1 : -1]:
-        if char in "([":
+        if quoted:
+            quoted = escaped or char != '"'
+            escaped = not escaped and char == "\\"
+        elif char == '"':
+            quoted = True
+        elif char in "([{":
             depth += 1
-        elif char in ")]":
+        elif char in ")]}":
             depth -= 1
         elif char == "," and depth == 0:
-            count += 1
-    return count
+            arity += 1
+    return f"{name}/{arity}"
 
 
 def _out(result) -> bool:
@@ -74,7 +77,7 @@ def compare(engine, original: str, recombined: str, *, cap: int = 50, time_limit
     if a.cost != b.cost:
         return Verdict(NOT_FAITHFUL, f"optimal cost {list(a.cost or [])} in the original, {list(b.cost or [])} recombined")
     # Each distinct atom once: fifty answer sets of a large instance repeat its 100,000 facts.
-    predicate_of = {x: _predicate(x) for x in set().union(*a.models, *b.models)}
+    predicate_of = {x: signature(x) for x in set().union(*a.models, *b.models)}
     in_original = {predicate_of[x] for x in set().union(*a.models)}
     in_recombined = {predicate_of[x] for x in set().union(*b.models)}
     lost = in_original - in_recombined

@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 
+from asp_ft_tui.asp.faithful import signature
+
 MODELS_BOUND = 200
 SOLVE_S = 5.0
 _SPACE = re.compile(r"\s+")
@@ -50,23 +52,8 @@ def normalized_statements(engine, text: str) -> list[str] | None:
     return sorted(_AROUND.sub(r"\1", _SPACE.sub(" ", s.text)).strip() for s in found.statements)
 
 
-def _signature(atom: str) -> str:
-    name = atom.split("(", 1)[0].lstrip("-")
-    if "(" not in atom:
-        return f"{name}/0"
-    depth, arity = 0, 1
-    for char in atom[atom.index("(") + 1:-1]:
-        if char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-        elif char == "," and depth == 0:
-            arity += 1
-    return f"{name}/{arity}"
-
-
 def _project(models, keep: set[str]) -> set[frozenset]:
-    return {frozenset(a for a in model if _signature(a) in keep) for model in models}
+    return {frozenset(a for a in model if signature(a) in keep) for model in models}
 
 
 def same_meaning(engine, context: str, reference: str, answer: str, *, bound: int = MODELS_BOUND,
@@ -89,7 +76,7 @@ def same_meaning(engine, context: str, reference: str, answer: str, *, bound: in
         return "no", f"reference is {ref.status}, answer is {out.status}"
     if not (ref.exhausted and out.exhausted) or len(ref.models) > bound or len(out.models) > bound:
         return "inconclusive", f"more than {bound} answer sets"
-    keep = {_signature(a) for model in ref.models for a in model} | _signatures_of(engine, context)
+    keep = {signature(a) for model in ref.models for a in model} | _signatures_of(engine, context)
     if _project(ref.models, keep) == _project(out.models, keep):
         return "yes", f"same {len(ref.models)} answer sets"
     return "no", "other answer sets"
