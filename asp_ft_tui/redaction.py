@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 REDACTED = "[redacted]"
 SECRET_VARIABLES: list[str] = ["GEMINI_API_KEY", "GOOGLE_API_KEY"]
@@ -37,29 +39,37 @@ def add_secret(value: str | None) -> None:
 
 
 def secrets() -> list[str]:
-    """Every secret known now, longest first (a key that contains another is cut whole)."""
+    """Every secret known now, in every form it may travel in, longest first (a key that
+    contains another is cut whole). A value set with stray spaces or a newline travels stripped
+    (the SDKs strip it), and one that goes into a URL travels percent-encoded."""
     with _lock:
-        found = set(_added) | {os.environ.get(name, "") for name in SECRET_VARIABLES}
-    return sorted((s for s in found if len(s) >= MIN_SECRET_LENGTH), key=len, reverse=True)
+        raw = set(_added) | {os.environ.get(name, "") for name in SECRET_VARIABLES}
+    found = set()
+    for value in raw:
+        for form in (value, value.strip()):
+            found.update((form, quote(form, safe=""), quote_plus(form, safe="")))
+    return sorted((s for s in found if len(s.strip()) >= MIN_SECRET_LENGTH), key=len, reverse=True)
+
+
+# Google API keys have a fixed shape: cut any, configured or not (another tool's key in an echo).
+_GOOGLE_KEY = re.compile(r"AIza[0-9A-Za-z_\-]{35,}")
 
 
 def redact(text: str) -> str:
     for secret in secrets():
         text = text.replace(secret, REDACTED)
-    return text
+    return _GOOGLE_KEY.sub(REDACTED, text)
 
 
 def redact_data(value: Any) -> Any:
     """A copy of a JSON-like value (dicts, lists, strings) with every string redacted."""
     known = secrets()
-    if not known:
-        return value
 
     def walk(item: Any) -> Any:
         if isinstance(item, str):
             for secret in known:
                 item = item.replace(secret, REDACTED)
-            return item
+            return _GOOGLE_KEY.sub(REDACTED, item)
         if isinstance(item, dict):
             return {walk(k): walk(v) for k, v in item.items()}
         if isinstance(item, (list, tuple)):

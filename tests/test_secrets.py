@@ -63,14 +63,22 @@ def test_every_configured_key_and_later_ones_are_cut(monkeypatch):
     assert out.getvalue() == f"echo {REDACTED}\n"
 
 
+def test_a_key_is_cut_in_the_forms_it_travels_in(monkeypatch):
+    monkeypatch.setenv("GEMINI_API_KEY", "  key/with+odd=chars-0042\n")
+    text = "h: key/with+odd=chars-0042 q=key%2Fwith%2Bodd%3Dchars-0042 p=key%2Fwith%2Bodd%3Dchars-0042"
+    assert "key" not in redact(text).replace("h:", "")
+    assert redact("x AIzaSyD-unconfigured_key_0123456789abcdefghi y") == f"x {REDACTED} y"
+
+
 def test_short_values_are_no_secrets(monkeypatch):
     monkeypatch.setenv("GEMINI_API_KEY", "k")  # would turn every "k" into the mark
     assert redact("keep kale") == "keep kale"
 
 
 # -- the CLI, a real process ---------------------------------------------------------------------
-def test_the_cli_never_shows_logs_or_stores_an_echoed_key(ws, fake, user_home):
-    env = {**os.environ, "GEMINI_API_KEY": KEY, "ASP_FT_GEMINI_BASE_URL": fake.base_url,
+@pytest.mark.parametrize("stray", ["", " ", "\n"], ids=["exact", "trailing-space", "trailing-newline"])
+def test_the_cli_never_shows_logs_or_stores_an_echoed_key(ws, fake, user_home, stray):
+    env = {**os.environ, "GEMINI_API_KEY": KEY + stray, "ASP_FT_GEMINI_BASE_URL": fake.base_url,
            "ASP_FT_HOME": str(user_home), "ASP_FT_LOG_LEVEL": "DEBUG"}
     env.pop("GOOGLE_API_KEY", None)
     run = subprocess.run([sys.executable, "-m", "asp_ft_tui.cli", "extract", "--workspace", str(ws.root),

@@ -12,6 +12,7 @@ import pytest
 
 from asp_ft_tui.store import CurationStore, StoreDamaged
 from asp_ft_tui.store.curation import shard_of
+from asp_ft_tui.store.recovery import shard_path
 
 
 @pytest.fixture
@@ -148,3 +149,19 @@ def test_a_reader_racing_a_writer_never_reports_damage(store_dir, monkeypatch):
         monkeypatch.setattr(storage.DurableJSONStorage, "read", read)
         with CurationStore.open(store_dir, readonly=True) as reader:
             assert reader.decision(first_key).status == "approved"  # what it read: consistent, not damage
+
+
+@pytest.mark.parametrize("damage", ["deleted", "empty object", "empty table"])
+def test_a_shard_deleted_or_emptied_to_valid_json_is_damage_too(store_dir, damage):
+    with CurationStore(store_dir) as store:
+        for n in range(40):
+            store.record(f"bench::hard::{n}", "approved", "h")
+        keys = list(store.decisions())
+    victim = shard_path(store_dir, shard_of(keys[0]))
+    if damage == "deleted":
+        victim.unlink()
+    else:
+        victim.write_text("{}" if damage == "empty object" else '{"decisions": {}}')
+    with pytest.raises(StoreDamaged) as caught:
+        CurationStore(store_dir)
+    assert str(victim.name) in str(caught.value)

@@ -126,7 +126,10 @@ class CurationStore:
         shard_dir = self.directory / "decisions"
         # The log's end is read before the shards: a writer appends to it only after the shard
         # write, so a reader racing a writer never finds the log ahead of what it read.
-        last = self._log.last()
+        logged_seqs: dict[str, int] = {}
+        for entry in self._log.lines():
+            logged_seqs[entry["key"]] = max(entry["seq"], logged_seqs.get(entry["key"], 0))
+        last = max(({"key": k, "seq": v} for k, v in logged_seqs.items()), key=lambda e: e["seq"], default=None)
         if not self.readonly:
             make_dirs(shard_dir)
             remove_stale_temps(self.directory)
@@ -153,10 +156,12 @@ class CurationStore:
         self._undo_stack = sorted(
             (e["seq"], e["key"]) for e in entries if e["action"] == "decide" and e["seq"] not in undone
         )
-        if last is not None and self._docs.get(last["key"], (0, 0, {"seq": 0}))[2]["seq"] < last["seq"]:
-            # A shard file deleted or put back from an old copy: it lacks what the log holds.
-            raise damaged_shard(self.directory, shard_of(last["key"]),
-                                f"missing decision {last['seq']} ({last['key']}), which the history holds")
+        for key, seq in logged_seqs.items():
+            if self._docs.get(key, (0, 0, {"seq": 0}))[2]["seq"] < seq:
+                # A shard file deleted, emptied to valid JSON or put back from an old copy: it
+                # lacks what the log holds.
+                raise damaged_shard(self.directory, shard_of(key),
+                                    f"missing decision {seq} ({key}), which the history holds")
         if not self.readonly:
             # Catch the log up: decisions made before it existed, or one a kill kept out of it.
             logged = last["seq"] if last is not None else 0
