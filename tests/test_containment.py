@@ -169,3 +169,57 @@ def test_links_planted_at_temp_names_or_swapped_in_during_a_write_are_never_foll
     atomic_write_text(target, "ours\n")
     assert target.read_text() == "ours\n" and not target.is_symlink()
     assert victim.read_text() == "precious\n"
+
+
+def test_folder_names_that_are_not_utf8_or_hold_control_characters_are_problems(tmp_path):
+    import os
+
+    from asp_ft_tui.domain.benchmarks import discover
+
+    root = tmp_path / "benchmarks"
+    for raw in (b"b\xff", b"x\nproblem: forged", b"good"):
+        folder = os.path.join(os.fsencode(root), raw)
+        os.makedirs(folder)
+        for name in (b"ASP.txt", b"NL.txt"):
+            with open(os.path.join(folder, name), "w") as handle:
+                handle.write("a." if name == b"ASP.txt" else "A problem.")
+    library = discover(root)
+    assert [b.id for b in library.benchmarks] == ["good"]
+    reasons = sorted(p.reason.split(";")[0] for p in library.problems)
+    assert reasons == ["the folder name holds a control character (a newline, a tab, ...)",
+                       "the folder name is not valid UTF-8"]
+    for problem in library.problems:
+        problem.id.encode("utf-8")  # printable and storable
+        assert "\n" not in problem.id
+
+
+def test_a_hard_linked_lock_file_is_refused_and_left_whole(tmp_path):
+    import os
+
+    import pytest
+
+    from asp_ft_tui.store.lock import WorkspaceLock
+
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    (tmp_path / "curation").mkdir()
+    os.link(victim, tmp_path / "curation" / "lock")
+    with pytest.raises(OSError, match="other hard links"):
+        WorkspaceLock(tmp_path / "curation" / "lock").acquire()
+    assert victim.read_text() == "precious"
+
+
+def test_a_linked_curation_folder_is_never_written_through(tmp_path):
+    import pytest
+
+    from asp_ft_tui.fsio import LinkRefused
+    from asp_ft_tui.store import CurationStore
+    from asp_ft_tui.workspace import init_workspace
+
+    ws = init_workspace(tmp_path / "ws", with_samples=False)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    ws.curation_dir.symlink_to(elsewhere, target_is_directory=True)
+    with pytest.raises(LinkRefused):
+        CurationStore.for_workspace(ws)
+    assert list(elsewhere.iterdir()) == []

@@ -107,3 +107,16 @@ def test_the_worker_environment_carries_no_credentials(monkeypatch, tmp_path):
     env = sandbox.worker_environment(str(tmp_path))
     assert "GEMINI_API_KEY" not in env and "SOME_TOKEN" not in env
     assert env["TMPDIR"] == str(tmp_path) and "PATH" in env
+
+
+def test_folders_of_a_killed_owner_are_swept_when_an_engine_starts(tmp_path, monkeypatch):
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    stale = tmp_path / f"asp-ft-worker-{gone.stdout.strip()}-abc"
+    (stale / "x").mkdir(parents=True)
+    live = sandbox.private_folder()
+    assert sandbox.sweep_stale_folders() == 1
+    assert not stale.exists() and os.path.isdir(live.name)
+    live.cleanup()

@@ -225,6 +225,7 @@ class Engine:
         self._closed = False
         self.replacements = 0
         """How many workers were killed or replaced (limits, deaths)."""
+        sandbox.sweep_stale_folders()  # left by an owner killed with -9
 
     # -- workers -------------------------------------------------------------------------------
     def _take(self) -> _Worker:

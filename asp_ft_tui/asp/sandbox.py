@@ -17,6 +17,7 @@ from __future__ import annotations
 import ctypes
 import os
 import re
+import shutil
 import stat
 import sys
 import tempfile
@@ -42,7 +43,34 @@ _SYSTEM_LIBRARIES = ("/lib", "/lib32", "/lib64", "/usr/lib", "/usr/lib32", "/usr
 
 
 def private_folder() -> tempfile.TemporaryDirectory:
-    return tempfile.TemporaryDirectory(prefix="asp-ft-worker-", ignore_cleanup_errors=True)
+    # The owner's PID in the name: a folder whose owner was killed (-9) is swept later.
+    return tempfile.TemporaryDirectory(prefix=f"asp-ft-worker-{os.getpid()}-", ignore_cleanup_errors=True)
+
+
+_OWNED = re.compile(r"^asp-ft-worker-(\d+)-")
+
+
+def sweep_stale_folders() -> int:
+    """Remove the private folders of workers whose owning process is gone; returns how many."""
+    removed = 0
+    try:
+        entries = list(os.scandir(tempfile.gettempdir()))
+    except OSError:
+        return 0
+    for entry in entries:
+        match = _OWNED.match(entry.name)
+        if not match or not entry.is_dir(follow_symlinks=False):
+            continue
+        try:
+            os.kill(int(match.group(1)), 0)
+            continue  # its owner still runs
+        except ProcessLookupError:
+            pass
+        except (PermissionError, OverflowError):
+            continue
+        shutil.rmtree(entry.path, ignore_errors=True)
+        removed += 1
+    return removed
 
 
 def worker_environment(folder: str) -> dict[str, str]:

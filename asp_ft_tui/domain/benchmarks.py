@@ -182,6 +182,26 @@ def _outside(path: Path | str, real_root: str) -> str | None:
     return None if real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep) else real
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _bad_name(name: str) -> str:
+    """Why a folder name cannot name a benchmark (ids travel into files, logs and terminals)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return "the folder name is not valid UTF-8; rename the folder"
+    if _CONTROL.search(name):
+        return "the folder name holds a control character (a newline, a tab, ...); rename the folder"
+    return ""
+
+
+def _printable(text: str) -> str:
+    """`text` safe to print: undecodable bytes and control characters escaped."""
+    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def _rel_id(parts: tuple[str, ...]) -> str:
     return "/".join(parts) if parts else "."
 
@@ -203,6 +223,12 @@ def _scan_folder(library: Library, folder: Path, parts: tuple[str, ...], ancesto
             files.setdefault(lower, Path(entry.path))
             continue
         if entry.name.startswith(".") or entry.name in SKIPPED_DIRS:
+            continue
+        bad_name = _bad_name(entry.name)
+        if bad_name:
+            if entry.is_dir(follow_symlinks=False):
+                shown = _rel_id((*parts, _printable(entry.name)))
+                library.problems.append(FolderProblem(shown, Path(_printable(entry.path)), bad_name))
             continue
         try:
             if entry.is_dir(follow_symlinks=True):

@@ -28,7 +28,7 @@ from typing import Any, Callable, Iterable
 
 from tinydb import TinyDB
 
-from asp_ft_tui.fsio import make_dirs, remove_stale_temps
+from asp_ft_tui.fsio import LinkRefused, make_dirs, remove_stale_temps
 from asp_ft_tui.redaction import redact_data
 from asp_ft_tui.store.history import lines_of, log_line
 from asp_ft_tui.store.lock import WorkspaceLock, WorkspaceLocked
@@ -102,6 +102,9 @@ class CurationStore:
 
     @classmethod
     def for_workspace(cls, workspace: Any, **kwargs: Any) -> "CurationStore":
+        for folder in (workspace.data_dir, workspace.curation_dir):
+            if folder.is_symlink():  # the store would be written wherever the link points
+                raise LinkRefused(folder)
         return cls(workspace.curation_dir, **kwargs)
 
     # -- opening -----------------------------------------------------------------------------

@@ -49,8 +49,13 @@ class WorkspaceLock:
                 raise LinkRefused(self.path) from None
             raise
         try:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
                 raise OSError(errno.EINVAL, "is not a regular file; asp-ft cannot lock it (move it away)",
+                              str(self.path))
+            if info.st_nlink > 1:
+                # A hard link to another file: writing our PID would truncate that file.
+                raise OSError(errno.EMLINK, "has other hard links; asp-ft will not write to it (move it away)",
                               str(self.path))
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
