@@ -169,9 +169,39 @@ def test_resuming_with_another_rank_is_refused(tmp_path, settings):
     config["lora_parameters"]["rank"] = 8
     config["iters"] = 16
     (run_dir / "train_config.yaml").write_text(yaml.safe_dump(config))
-    assert runs.resume(run_dir).wait(timeout=300) == 1
+    with pytest.raises(runs.RunError, match="LoRA rank 16, this run uses 8"):
+        runs.resume(run_dir)
+    assert runs.load_run(run_dir).status == "finished", "a refused resume leaves the run's history as it was"
+
+
+def test_damaged_events_lines_are_skipped_and_a_cut_line_is_kept_apart(tmp_path, settings):
+    run_dir = _run(tmp_path / "adapters", replace(settings, iters=8))
+    with open(run_dir / "events.jsonl", "a") as events:
+        events.write('{"kind": "train", "iteration": "x"}\n{"kind": "val", "val_loss": null}\n')
+        events.write('{"kind": "train", "iteration": 13, "train_lo')  # a worker killed mid-line
     info = runs.load_run(run_dir)
-    assert info.status == "failed" and "LoRA rank 16" in info.reason and "uses 8" in info.reason
+    assert (info.status, info.iteration) == ("finished", 8)
+    config = yaml.safe_load((run_dir / "train_config.yaml").read_text())
+    config["iters"] = 12
+    (run_dir / "train_config.yaml").write_text(yaml.safe_dump(config))
+    assert runs.resume(run_dir).wait(timeout=300) == 0
+    info = runs.load_run(run_dir)
+    assert (info.status, info.iteration, info.iters) == ("finished", 12, 12), "the resumed start was not lost"
+
+
+def test_asp_ft_train_resume_follows_the_resumed_worker(tmp_path, settings):
+    from asp_ft_tui.workspace import init_workspace
+
+    ws = init_workspace(tmp_path / "ws", with_samples=False)
+    run_dir = _run(ws.adapters_dir, replace(settings, iters=8))
+    config = yaml.safe_load((run_dir / "train_config.yaml").read_text())
+    config["iters"] = 12
+    (run_dir / "train_config.yaml").write_text(yaml.safe_dump(config))
+    done = subprocess.run([sys.executable, "-m", "asp_ft_tui.cli", "train", "-w", str(ws.root), "--resume",
+                           run_dir.name], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "finished at iteration 12/12" in done.stdout
+    assert not runs.alive(runs.pid_of(run_dir)), "the command returned when the worker was done"
 
 
 def test_kill_9_marks_the_run_failed_and_keeps_its_checkpoints(tmp_path, settings):
@@ -292,3 +322,20 @@ def test_a_loss_that_turns_nan_fails_the_run_with_the_reason(tmp_path, settings)
     assert runs.start(run_dir).wait(timeout=600) == 1
     info = runs.load_run(run_dir)
     assert info.status == "failed" and "the training loss became" in info.reason, info.reason
+
+
+def test_a_full_disk_under_a_checkpoint_fails_the_run_in_one_line_and_leaves_no_temp(tmp_path, settings):
+    from mounts import fill, small_tmpfs
+
+    with small_tmpfs(tmp_path / "disk", "4m") as disk:
+        run_dir = runs.prepare(disk / "adapters", replace(settings, iters=100000, save_every=2))
+        worker = runs.start(run_dir)
+        _wait_for(lambda: _kinds(run_dir, "checkpoint"), "a first checkpoint")
+        filler = fill(disk)
+        assert worker.wait(timeout=300) == 1
+        info = runs.load_run(run_dir)
+        assert info.status == "failed" and info.reason.startswith("no space left on device while writing"), info
+        assert not [p for p in run_dir.rglob("*") if p.name.endswith(".tmp")]
+        (iteration, folder), *_ = checkpoints.list_checkpoints(run_dir)
+        assert (folder / "adapters.safetensors").stat().st_size > 0
+        filler.unlink()

@@ -93,7 +93,8 @@ def _train(args: argparse.Namespace, workspace_of) -> int:
         return 0
     if args.resume:
         run_dir = _find_run(args.resume, args, workspace_of)
-        runs.resume(run_dir, args.checkpoint)
+        offset = _size(run_dir / "events.jsonl")
+        proc = runs.resume(run_dir, args.checkpoint)
         print(f"resuming {run_dir}", file=sys.stderr)
     else:
         workspace = workspace_of(args)
@@ -107,13 +108,21 @@ def _train(args: argparse.Namespace, workspace_of) -> int:
             run_dir = _prepare_in(adapters, settings)
         else:
             run_dir = runs.prepare(adapters, replace(settings, adapter_path=""))
-        runs.start(run_dir)
+        offset = 0
+        proc = runs.start(run_dir)
         print(f"training run {run_dir}", file=sys.stderr)
     if args.detach:
         print(f"the worker runs on its own; follow it with `asp-ft runs`, stop it with `asp-ft train --stop "
               f"{run_dir.name}`", file=sys.stderr)
         return 0
-    return _follow(run_dir)
+    return _follow(run_dir, proc, offset)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _prepare_in(folder: Path, settings: TrainSettings) -> Path:
@@ -162,56 +171,49 @@ def _find_run(name: str, args: argparse.Namespace, workspace_of) -> Path:
     raise TrainCommandError(f"no training run {name!r} (neither a run folder nor a run in {adapters})")
 
 
-def _follow(run_dir: Path) -> int:
-    """A progress bar over the events until the run ends; Ctrl+C stops it gracefully."""
+def _follow(run_dir: Path, proc, offset: int = 0) -> int:
+    """A progress bar over the run's new events until its worker ends; Ctrl+C stops it gracefully."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from asp_ft_tui.training import runs
     from asp_ft_tui.training.events import EVENTS_NAME, EventReader
+    from asp_ft_tui.training.series import RunSeries
 
     reader = EventReader(run_dir / EVENTS_NAME)
+    reader.offset = offset  # a resumed run: only what this worker reports
+    series = RunSeries()
     err = Console(stderr=True)
-    info = runs.load_run(run_dir)
     columns = (TextColumn("training"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                TextColumn("{task.description}"))
     with Progress(*columns, console=err, transient=False) as progress:
-        task = progress.add_task("starting", total=info.iters or None)
-        latest = {"train": "", "val": ""}
+        task = progress.add_task("starting", total=None)
         try:
             while True:
-                for event in reader.read_new():
-                    kind = event["kind"]
-                    if kind == "start":
-                        progress.update(task, total=event["iters"], completed=event["iteration"])
-                    elif kind == "train":
-                        latest["train"] = (f"loss {event['train_loss']:.3f}  lr {event['learning_rate']:.2e}  "
-                                           f"{event['iterations_per_second']:.2f} it/s  "
-                                           f"{event['tokens_per_second']:.0f} tok/s  {event['peak_memory']:.2f} GB")
-                        progress.update(task, completed=event["iteration"])
-                    elif kind == "val":
-                        latest["val"] = f"val {event['val_loss']:.3f}"
-                    progress.update(task, description="  ".join(v for v in latest.values() if v))
-                info = runs.load_run(run_dir)
-                if info.status not in ("running", "new"):
-                    break
-                if info.status == "new" and not runs.alive(runs.pid_of(run_dir)):
-                    info.status, info.reason = "failed", runs.log_tail(run_dir, 10)
+                series.feed(reader.read_new())
+                progress.update(task, total=series.iters or None, completed=series.iteration,
+                                description=series.stats().split("  ", 1)[-1] if series.last_train else "starting")
+                if proc.poll() is not None:
+                    series.feed(reader.read_new())
                     break
                 time.sleep(0.5)
         except KeyboardInterrupt:
             progress.update(task, description="stopping at the next optimizer update ...")
             runs.stop(run_dir)
-            info = runs.load_run(run_dir)
-    if info.status == "failed":
-        print(f"asp-ft: error: the run failed: {info.reason}", file=sys.stderr)
-        tail = runs.log_tail(run_dir, 15)
-        if tail:
-            print(tail, file=sys.stderr)
+    info = runs.load_run(run_dir)
+    if info.status == "failed" or proc.returncode not in (0, None):
+        reason = info.reason or f"the worker exited with status {proc.returncode}"
+        print(f"asp-ft: error: the run failed: {reason}", file=sys.stderr)
+        if "ended without a word" in reason or not info.reason:
+            tail = runs.log_tail(run_dir, 15)
+            if tail:
+                print(tail, file=sys.stderr)
+        else:
+            print(f"details: {run_dir / runs.LOG_NAME}", file=sys.stderr)
         return 1
     best = f", best validation loss {info.best_val:.4f}" if info.best_val is not None else ""
     print(f"{info.status} at iteration {info.iteration}/{info.iters}{best}: {run_dir}")
-    if info.status == "stopped":
+    if info.status.startswith("stopped"):
         print(f"resume with `asp-ft train --resume {run_dir}`")
     return 0
 

@@ -41,6 +41,26 @@ class Checkpoint:
     optimizer_state: dict
 
 
+def save_tensors(path: Path, arrays: dict) -> None:
+    """mx.save_safetensors, whose write failures say nothing of why: a full disk becomes the
+    OSError (ENOSPC, with the file) that the rest of asp-ft words for the user."""
+    import errno
+
+    import mlx.core as mx
+
+    try:
+        mx.save_safetensors(str(path), arrays)
+    except RuntimeError as err:
+        if "write" not in str(err).lower():
+            raise
+        try:
+            full = os.statvfs(Path(path).parent).f_bavail == 0
+        except OSError:
+            full = False
+        code = errno.ENOSPC if full else errno.EIO
+        raise OSError(code, os.strerror(code), str(path)) from err
+
+
 def folder_for(run_dir: Path, iteration: int) -> Path:
     return Path(run_dir) / CHECKPOINTS_DIR / f"{iteration:07d}"
 
@@ -64,16 +84,14 @@ def _shape(settings, num_layers: int) -> dict:
 
 
 def save(run_dir: Path, iteration: int, adapters: dict, optimizer_state: dict, settings, num_layers: int) -> Path:
-    import mlx.core as mx
-
     run_dir = Path(run_dir)
     target = folder_for(run_dir, iteration)
     staging = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
-        mx.save_safetensors(str(staging / ADAPTERS_NAME), adapters)
-        mx.save_safetensors(str(staging / OPTIMIZER_NAME), optimizer_state)
+        save_tensors(staging / ADAPTERS_NAME, adapters)
+        save_tensors(staging / OPTIMIZER_NAME, optimizer_state)
         meta = {"iteration": iteration, **_shape(settings, num_layers)}
         atomic_write_text(staging / STATE_NAME, json.dumps(meta, indent=2) + "\n")
         if target.exists():
@@ -84,23 +102,25 @@ def save(run_dir: Path, iteration: int, adapters: dict, optimizer_state: dict, s
         shutil.rmtree(staging, ignore_errors=True)
         raise
     latest = run_dir / f".{ADAPTERS_NAME}.{os.getpid()}.tmp"
-    shutil.copyfile(target / ADAPTERS_NAME, latest)
-    os.replace(latest, run_dir / ADAPTERS_NAME)
+    try:
+        shutil.copyfile(target / ADAPTERS_NAME, latest)
+        os.replace(latest, run_dir / ADAPTERS_NAME)
+    except BaseException:
+        latest.unlink(missing_ok=True)
+        raise
     fsync_dir(run_dir)
     return target
 
 
 def save_best(run_dir: Path, iteration: int, adapters: dict, metrics: dict) -> Path:
     """`best/` beside the run: the adapter of the best evaluation so far, loadable by mlx-lm."""
-    import mlx.core as mx
-
     run_dir = Path(run_dir)
     target = run_dir / BEST_DIR
     staging = run_dir / f".{BEST_DIR}.{os.getpid()}.tmp"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
     try:
-        mx.save_safetensors(str(staging / ADAPTERS_NAME), adapters)
+        save_tensors(staging / ADAPTERS_NAME, adapters)
         shutil.copyfile(run_dir / "adapter_config.json", staging / "adapter_config.json")
         atomic_write_text(staging / STATE_NAME, json.dumps({"iteration": iteration, **metrics}, indent=2) + "\n")
         old = run_dir / f".{BEST_DIR}.old.{os.getpid()}"

@@ -26,6 +26,7 @@ MODEL_PRESETS = (
     "mlx-community/Meta-Llama-3-8B-Instruct-4bit",
 )
 LR_SCHEDULES = ("cosine_decay", "constant")
+MAX_ITERS = 10_000_000
 
 
 class SettingsError(Exception):
@@ -72,7 +73,7 @@ class TrainSettings:
     @property
     def updates(self) -> int:
         """Optimizer updates in the whole run: the unit of the learning-rate schedule."""
-        return max(1, self.iters // self.grad_accumulation_steps)
+        return max(1, self.iters // max(1, self.grad_accumulation_steps))
 
     def with_preset(self, name: str) -> "TrainSettings":
         if name not in PRESETS:
@@ -129,6 +130,9 @@ class TrainSettings:
         ours = config.pop("asp_ft", None) or {}
         lora = config.pop("lora_parameters", None) or {}
         schedule = config.pop("lr_schedule", None)
+        for key, value in (("asp_ft", ours), ("lora_parameters", lora), ("lr_schedule", schedule or {})):
+            if not isinstance(value, dict):
+                raise SettingsError(f"{key} must be a mapping of keys to values, not {value!r}")
         known = {f.name for f in fields(cls)}
         values: dict[str, Any] = {}
         for key in list(config):
@@ -176,6 +180,8 @@ class TrainSettings:
             text = Path(path).read_text(encoding="utf-8")
         except OSError as err:
             raise SettingsError(f"cannot read {path}: {err.strerror or err}") from None
+        except UnicodeDecodeError:
+            raise SettingsError(f"{path} is not a text file (YAML in UTF-8 expected)") from None
         return cls.from_yaml(text)
 
     def as_dict(self) -> dict[str, Any]:
@@ -228,6 +234,8 @@ def check_settings(settings: TrainSettings) -> list[str]:
     for name in positive:
         if getattr(settings, name) < 1:
             problems.append(f"{name} must be at least 1 (it is {getattr(settings, name)})")
+    if settings.iters > MAX_ITERS:
+        problems.append(f"iters is {settings.iters}; at most {MAX_ITERS:,} (resume a run to train on)")
     if settings.learning_rate <= 0:
         problems.append(f"learning_rate must be above 0 (it is {settings.learning_rate:g})")
     if not 0 <= settings.dropout < 1:
@@ -245,6 +253,8 @@ def check_settings(settings: TrainSettings) -> list[str]:
         problems.append("num_layers must be at least 1, or -1 for every layer")
     if not settings.model:
         problems.append("no base model is set: choose a model folder, a Hugging Face id or a GGUF file")
+    elif _looks_like_path(settings.model) and not Path(settings.model).expanduser().exists():
+        problems.append(f"the model {settings.model} does not exist (a folder or a .gguf file was expected)")
     else:
         layers = model_layers(settings.model)
         if layers is not None and settings.num_layers > layers:
@@ -259,13 +269,19 @@ def check_settings(settings: TrainSettings) -> list[str]:
     return problems
 
 
+def _looks_like_path(model: str) -> bool:
+    """A Hugging Face id is `owner/name`; anything else that names a place must exist here."""
+    return (model.startswith(("/", "./", "../", "~")) or model.lower().endswith(".gguf")
+            or model.count("/") != 1 or Path(model).expanduser().exists())
+
+
 def process_count(hostfile: str) -> int | str:
     """How many processes a run starts (1 without a hostfile; a number means that many on this
     machine), or what is wrong with the hostfile."""
     if not hostfile:
         return 1
     if hostfile.isdigit():
-        return max(1, int(hostfile))
+        return int(hostfile) if int(hostfile) >= 1 else "the number of processes must be at least 1"
     try:
         hosts = json.loads(Path(hostfile).expanduser().read_text(encoding="utf-8"))
     except OSError as err:

@@ -23,8 +23,11 @@ EVENTS_NAME = "events.jsonl"
 class EventWriter:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0)
+        flags = os.O_RDWR | os.O_CREAT | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0)
         self._fd = os.open(self.path, flags, 0o644)
+        size = os.fstat(self._fd).st_size
+        if size and os.pread(self._fd, 1, size - 1) != b"\n":
+            os.write(self._fd, b"\n")  # an earlier worker was killed mid-line: keep ours apart
 
     def emit(self, kind: str, **data: Any) -> dict:
         event = {"kind": kind, "time": round(time.time(), 3), **data}

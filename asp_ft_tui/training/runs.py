@@ -22,7 +22,7 @@ from pathlib import Path
 
 from asp_ft_tui.fsio import atomic_write_text
 from asp_ft_tui.training import checkpoints
-from asp_ft_tui.training.config import SettingsError, TrainSettings, check_settings
+from asp_ft_tui.training.config import SettingsError, TrainSettings, check_settings, model_layers
 from asp_ft_tui.training.events import EVENTS_NAME, EventWriter, read_events
 from asp_ft_tui.training.launch import worker_command, worker_env
 from asp_ft_tui.training.worker import CONFIG_NAME, STOP_NAME
@@ -126,6 +126,16 @@ def resume(run_dir: Path, checkpoint: int | None = None) -> subprocess.Popen:
     if info.settings is not None and iteration >= info.settings.iters:
         raise RunError(f"{run_dir.name} already trained all {info.settings.iters} iterations; raise iters in "
                        f"{CONFIG_NAME} to train on")
+    if info.settings is not None:
+        # Refused here, before a worker starts, so the run's history keeps its real end.
+        layers = info.settings.num_layers
+        if layers == -1:
+            layers = model_layers(info.settings.model) or -1
+        if layers != -1:
+            try:
+                checkpoints.check_compatible(folder, info.settings, layers)
+            except checkpoints.CheckpointError as err:
+                raise RunError(str(err)) from None
     return start(run_dir, resume=folder)
 
 
@@ -218,24 +228,10 @@ def load_run(run_dir: Path, events: list[dict] | None = None) -> RunInfo:
     info = RunInfo(run_dir, settings, "new", iters=settings.iters if settings else 0, events=events)
     vals = []
     for event in events:
-        kind = event.get("kind")
-        if kind == "start":
-            info.status, info.reason = "running", ""
-            info.iters = event.get("iters", info.iters)
-            if info.started is None:
-                info.started = event.get("time")
-            info.ended = None
-        elif kind in ("train", "checkpoint"):
-            info.iteration = max(info.iteration, int(event.get("iteration", 0)))
-        elif kind == "val":
-            vals.append(float(event["val_loss"]))
-            info.last_val = vals[-1]
-        elif kind == "end":
-            info.status = {"finished": "finished", "early stop": "stopped early"}.get(event.get("reason"), "stopped")
-            info.iteration = int(event.get("iteration", info.iteration))
-            info.ended = event.get("time")
-        elif kind == "failed":
-            info.status, info.reason, info.ended = "failed", event.get("reason", ""), event.get("time")
+        try:
+            _apply(info, vals, event)
+        except (KeyError, TypeError, ValueError):
+            continue  # a line damaged by hand or by a tool: the rest of the history still counts
     finite = [v for v in vals if v == v]
     info.best_val = min(finite) if finite else None
     if info.status == "running" and not alive(pid_of(run_dir)):
@@ -243,6 +239,27 @@ def load_run(run_dir: Path, events: list[dict] | None = None) -> RunInfo:
         tail = log_tail(run_dir, 5)
         info.reason = "the worker ended without a word (killed, or out of memory?)" + (f": {tail}" if tail else "")
     return info
+
+
+def _apply(info: RunInfo, vals: list[float], event: dict) -> None:
+    kind = event.get("kind")
+    if kind == "start":
+        info.status, info.reason = "running", ""
+        info.iters = event.get("iters", info.iters)
+        if info.started is None:
+            info.started = event.get("time")
+        info.ended = None
+    elif kind in ("train", "checkpoint"):
+        info.iteration = max(info.iteration, int(event.get("iteration", 0)))
+    elif kind == "val":
+        vals.append(float(event["val_loss"]))
+        info.last_val = vals[-1]
+    elif kind == "end":
+        info.status = {"finished": "finished", "early stop": "stopped early"}.get(event.get("reason"), "stopped")
+        info.iteration = int(event.get("iteration", info.iteration))
+        info.ended = event.get("time")
+    elif kind == "failed":
+        info.status, info.reason, info.ended = "failed", event.get("reason", ""), event.get("time")
 
 
 def list_runs(adapters_dir: Path) -> list[RunInfo]:

@@ -51,28 +51,35 @@ class RunSeries:
 
     def feed(self, events: list[dict]) -> None:
         for event in events:
-            kind = event.get("kind")
-            if kind == "start":
-                self.iters = event.get("iters", self.iters)
-                self.iteration = event.get("iteration", self.iteration)
-                self.status, self.reason = "running", ""
-            elif kind == "train":
-                loss = float(event["train_loss"])
-                if loss == loss and abs(loss) != float("inf"):
-                    self.train.add(event["iteration"], loss)
-                self.iteration = event["iteration"]
-                self.last_train = event
-            elif kind == "val":
-                self.val.add(event["iteration"], float(event["val_loss"]))
-            elif kind == "eval":
-                self.validity.add(event["iteration"], float(event["valid"]))
-                self.semantic.add(event["iteration"], float(event["semantic"]))
-            elif kind == "end":
-                self.status = {"finished": "finished", "early stop": "stopped early"}.get(event.get("reason"),
-                                                                                         "stopped")
-            elif kind == "failed":
-                self.status, self.reason = "failed", event.get("reason", "")
-            self.changed = True
+            try:
+                self._feed_one(event)
+            except (KeyError, TypeError, ValueError):
+                continue  # a damaged line: the chart goes on with the others
+
+    def _feed_one(self, event: dict) -> None:
+        kind = event.get("kind")
+        if kind == "start":
+            self.iters = int(event.get("iters", self.iters))
+            self.iteration = int(event.get("iteration", self.iteration))
+            self.status, self.reason = "running", ""
+        elif kind == "train":
+            numbers = {k: float(event[k]) for k in ("train_loss", "learning_rate", "iterations_per_second",
+                                                     "tokens_per_second", "peak_memory")}
+            iteration = int(event["iteration"])
+            if numbers["train_loss"] == numbers["train_loss"] and abs(numbers["train_loss"]) != float("inf"):
+                self.train.add(iteration, numbers["train_loss"])
+            self.iteration = iteration
+            self.last_train = numbers
+        elif kind == "val":
+            self.val.add(int(event["iteration"]), float(event["val_loss"]))
+        elif kind == "eval":
+            self.validity.add(int(event["iteration"]), float(event["valid"]))
+            self.semantic.add(int(event["iteration"]), float(event["semantic"]))
+        elif kind == "end":
+            self.status = {"finished": "finished", "early stop": "stopped early"}.get(event.get("reason"), "stopped")
+        elif kind == "failed":
+            self.status, self.reason = "failed", str(event.get("reason", ""))
+        self.changed = True
 
     def stats(self) -> str:
         """it/s, tokens/s, learning rate, memory and ETA, from the latest report."""

@@ -79,6 +79,12 @@ def main(argv: list[str] | None = None) -> int:
     except MemoryError:
         _fail(writer, "out of memory")
         return 1
+    except OSError as err:  # a full or read-only disk under a checkpoint: one line, checkpoints before it stay
+        from asp_ft_tui.oserrors import describe
+
+        traceback.print_exc()
+        _fail(writer, describe(err))
+        return 1
     except Exception as err:  # the reason goes to the events, the details to the log
         traceback.print_exc()
         _fail(writer, f"{type(err).__name__}: {err}")

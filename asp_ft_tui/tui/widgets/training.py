@@ -144,7 +144,7 @@ class TrainingPane(Vertical):
         self.stop_run(self.followed)
         self.app.notify("stopping at the next optimizer update; the adapter is saved")
 
-    @work(thread=True, group="train-stop")
+    @work(thread=True, group="train-stop", exit_on_error=False)
     def stop_run(self, run_dir: Path) -> None:
         from asp_ft_tui.training import runs
 
@@ -173,7 +173,7 @@ class TrainingPane(Vertical):
             return
         self.fuse(target)
 
-    @work(thread=True, exclusive=True, group="train-fuse")
+    @work(thread=True, exclusive=True, group="train-fuse", exit_on_error=False)
     def fuse(self, run_dir: Path) -> None:
         from asp_ft_tui.training.fuse import FuseError, fuse_model
 
@@ -194,7 +194,7 @@ class TrainingPane(Vertical):
             return
         self.evaluate_run(target)
 
-    @work(thread=True, exclusive=True, group="train-eval")
+    @work(thread=True, exclusive=True, group="train-eval", exit_on_error=False)
     def evaluate_run(self, run_dir: Path) -> None:
         from asp_ft_tui.evaluation.evaluate import EvalError, evaluate
 
@@ -221,7 +221,7 @@ class TrainingPane(Vertical):
     def action_demo_model(self) -> None:
         self.build_demo_model()
 
-    @work(thread=True, exclusive=True, group="train-demo")
+    @work(thread=True, exclusive=True, group="train-demo", exit_on_error=False)
     def build_demo_model(self) -> None:
         from asp_ft_tui.training.pretrain import pretrain
         from asp_ft_tui.training.tiny_model import make_tiny_model
@@ -307,7 +307,7 @@ class TrainingPane(Vertical):
             failure.display = True
 
     # -- history -----------------------------------------------------------------------------
-    @work(thread=True, exclusive=True, group="train-runs")
+    @work(thread=True, exclusive=True, group="train-runs", exit_on_error=False)
     def load_runs(self, follow_running: bool = False) -> None:
         from asp_ft_tui.training import runs
 
