@@ -161,14 +161,18 @@ class _Worker:
             if remaining <= 0:
                 return None
             writers = [self._in] if self._outgoing else []
-            readable, writable, _ = select.select([self._fd], writers, [], min(remaining, step) if step else remaining)
-            if writable:
-                self._write_some()
-            if not readable:
-                if not writable and step and self.rss_mb() > self.config.memory_mb:
-                    raise _Died("ran out of memory")
-                continue
-            chunk = os.read(self._fd, 1 << 16)
+            try:
+                readable, writable, _ = select.select([self._fd], writers, [],
+                                                      min(remaining, step) if step else remaining)
+                if writable:
+                    self._write_some()
+                if not readable:
+                    if not writable and step and self.rss_mb() > self.config.memory_mb:
+                        raise _Died("ran out of memory")
+                    continue
+                chunk = os.read(self._fd, 1 << 16)
+            except (OSError, ValueError):  # its pipes were closed under us: the engine is closing
+                raise _Died("was stopped (the engine closed)") from None
             if not chunk:
                 raise _Died(self._death_reason())
             searched = len(self._buffer)
