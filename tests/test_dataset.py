@@ -21,6 +21,7 @@ from asp_ft_tui.prompts import load_prompts
 from asp_ft_tui.samples import BuildSettings, SampleCache, build_samples
 from asp_ft_tui.store import CurationStore
 from asp_ft_tui.teachers.structural import StructuralTeacher
+from asp_ft_tui.workspace import copy_benchmark_inputs
 
 from conftest import REPO
 
@@ -214,7 +215,7 @@ def test_convert_on_another_pipelines_tree(tmp_path):
                       ("Scheduling/nurse_rostering_variant_weekend", "nurse rostering_variant_weekend"),
                       ("Graph Problems/dominating_set", "dominating set"),
                       ("Puzzles/n_queens", "n queens"), ("Puzzles/sudoku_4x4", "sudoku")]:
-        shutil.copytree(bundled / rel, tree / "Room Booking Style" / "Hard Problems" / name)
+        copy_benchmark_inputs(bundled / rel, tree / "Room Booking Style" / "Hard Problems" / name)
     (tree / "Room Booking Style" / "Hard Problems" / "sudoku" / "NL.txt").unlink()
     (tree / "Room Booking Style" / "Hard Problems" / "sudoku" / "IR.txt").write_text("Objects: a 4x4 grid\n")
     with Engine(EngineConfig(workers=1)) as engine:

@@ -20,7 +20,7 @@ from asp_ft_tui.domain.benchmarks import discover
 from asp_ft_tui.extraction import Extractor, Settings, run_extraction
 from asp_ft_tui.prompts import load_prompts
 from asp_ft_tui.teachers.structural import StructuralTeacher
-from asp_ft_tui.workspace import init_workspace
+from asp_ft_tui.workspace import copy_benchmark_inputs, init_workspace
 
 from conftest import REPO
 
@@ -82,7 +82,7 @@ def test_a_changed_benchmark_is_extracted_again(engine, workspace):
 
 def test_another_pipelines_structure_is_read_as_is(engine, tmp_path):
     root = tmp_path / "Other Pipeline" / "Room Booking" / "Easy Problems" / "room_booking_easy_1"
-    shutil.copytree(paths.bundled_benchmarks() / "Scheduling/Easy Problems/room_booking_easy_1", root)
+    copy_benchmark_inputs(paths.bundled_benchmarks() / "Scheduling/Easy Problems/room_booking_easy_1", root)
     (root / "ASP.txt").rename(root / "asp.lp")
     reference = StructuralTeacher(engine).extract(discover(root).benchmarks[0], "Academic", load_prompts())
     foreign = reference.structure.to_dict()

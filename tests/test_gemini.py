@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import threading
 
 import pytest
@@ -17,7 +16,7 @@ from asp_ft_tui.extraction import Extractor, Settings, run_extraction
 from asp_ft_tui.prompts import load_prompts
 from asp_ft_tui.teachers.gemini import GeminiTeacher
 from asp_ft_tui.teachers.structural import StructuralTeacher
-from asp_ft_tui.workspace import init_workspace
+from asp_ft_tui.workspace import copy_benchmark_inputs, init_workspace
 
 KEY = "AIzaSy-DISTINCTIVE-test-key-7731"
 PICKED = ["Puzzles/sudoku_4x4", "Graph Problems/clique", "Planning and Configuration/knapsack"]
@@ -33,7 +32,7 @@ def engine():
 def ws(tmp_path):
     workspace = init_workspace(tmp_path / "ws", with_samples=False)
     for rel in PICKED:
-        shutil.copytree(paths.bundled_benchmarks() / rel, workspace.benchmarks_dir / rel)
+        copy_benchmark_inputs(paths.bundled_benchmarks() / rel, workspace.benchmarks_dir / rel)
     return workspace
 
 

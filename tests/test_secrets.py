@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +17,7 @@ from fake_gemini import FakeGemini, echo_key
 from asp_ft_tui import paths
 from asp_ft_tui.domain.structure import META_FILE
 from asp_ft_tui.redaction import REDACTED, RedactingStream, redact, redact_data, register_variable
-from asp_ft_tui.workspace import init_workspace
+from asp_ft_tui.workspace import copy_benchmark_inputs, init_workspace
 
 KEY = "AIzaSy-ECHOED-secret-key-0042"
 BENCH = "Puzzles/sudoku_4x4"
@@ -27,7 +26,7 @@ BENCH = "Puzzles/sudoku_4x4"
 @pytest.fixture
 def ws(tmp_path):
     workspace = init_workspace(tmp_path / "ws", with_samples=False)
-    shutil.copytree(paths.bundled_benchmarks() / BENCH, workspace.benchmarks_dir / BENCH)
+    copy_benchmark_inputs(paths.bundled_benchmarks() / BENCH, workspace.benchmarks_dir / BENCH)
     return workspace
 
 

@@ -12,7 +12,7 @@ import pytest
 from asp_ft_tui import paths
 from asp_ft_tui.domain.benchmarks import discover
 from asp_ft_tui.tui.app import make_app
-from asp_ft_tui.workspace import init_workspace
+from asp_ft_tui.workspace import copy_benchmark_inputs, init_workspace
 
 # The header shows the workspace path: the snapshots show this label in its place.
 HEADER_LABEL = "~/asp-ft-workspace"
@@ -30,7 +30,7 @@ def template_workspace(tmp_path_factory):
 
     ws = init_workspace(tmp_path_factory.mktemp("snapshots") / "workspace", with_samples=False)
     for rel in [*PICKED, "Scheduling/meeting_room_booking"]:
-        shutil.copytree(paths.bundled_benchmarks() / rel, ws.benchmarks_dir / rel)
+        copy_benchmark_inputs(paths.bundled_benchmarks() / rel, ws.benchmarks_dir / rel)
     benches = [b for b in discover(ws.benchmarks_dir).benchmarks if b.id in PICKED]
     with Engine(EngineConfig(workers=1)) as engine:
         run_extraction(Extractor(StructuralTeacher(engine), engine, load_prompts(), Settings()), benches)

@@ -21,7 +21,7 @@ from asp_ft_tui.asp.engine import Engine, EngineConfig
 from asp_ft_tui.domain.benchmarks import discover
 from asp_ft_tui.review import ReviewSession
 from asp_ft_tui.store import CurationStore, WorkspaceLock
-from asp_ft_tui.workspace import Workspace, init_workspace
+from asp_ft_tui.workspace import Workspace, copy_benchmark_inputs, init_workspace
 
 EXTRACTED = ["Graph Problems/clique", "Puzzles/sudoku_4x4"]
 LATER = "Planning and Configuration/knapsack"
@@ -49,7 +49,7 @@ def template(tmp_path_factory, engine) -> Workspace:
 
     ws = init_workspace(tmp_path_factory.mktemp("template") / "ws", with_samples=False)
     for rel in [*EXTRACTED, LATER]:
-        shutil.copytree(paths.bundled_benchmarks() / rel, ws.benchmarks_dir / rel)
+        copy_benchmark_inputs(paths.bundled_benchmarks() / rel, ws.benchmarks_dir / rel)
     benches = [b for b in discover(ws.benchmarks_dir).benchmarks if b.id in EXTRACTED]
     run_extraction(Extractor(StructuralTeacher(engine), engine, load_prompts(), Settings()), benches)
     with ReviewSession.open(ws) as session:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -18,7 +17,7 @@ from asp_ft_tui.review import ReviewSession
 from asp_ft_tui.tui.app import make_app
 from asp_ft_tui.tui.widgets.benchmark_tree import BenchmarkTree
 from asp_ft_tui.tui.widgets.queue import ReviewQueue
-from asp_ft_tui.workspace import init_workspace
+from asp_ft_tui.workspace import copy_benchmark_inputs, init_workspace
 
 PICKED = ["Graph Problems/clique", "Puzzles/sudoku_4x4", "Planning and Configuration/knapsack"]
 LATER = "Scheduling/meeting_room_booking"
@@ -43,7 +42,7 @@ def small_workspace(root, engine, extracted=PICKED):
 
     ws = init_workspace(root, with_samples=False)
     for rel in [*PICKED, LATER]:
-        shutil.copytree(paths.bundled_benchmarks() / rel, ws.benchmarks_dir / rel)
+        copy_benchmark_inputs(paths.bundled_benchmarks() / rel, ws.benchmarks_dir / rel)
     benches = [b for b in discover(ws.benchmarks_dir).benchmarks if b.id in extracted]
     run_extraction(Extractor(StructuralTeacher(engine), engine, load_prompts(), Settings()), benches)
     with ReviewSession.open(ws) as session:
