@@ -95,10 +95,11 @@ def test_a_sample_longer_than_the_max_length_fails_the_run_with_its_line(tmp_pat
 
 
 def test_latest_export_picks_the_newest_approved_one(tmp_path):
-    for name, only, stamp in (("a", "approved", 100), ("b", "valid", 300), ("c", "approved", 200)):
+    for name, only, stamp, valid in (("a", "approved", 100, 3), ("b", "valid", 300, 3), ("c", "approved", 200, 3),
+                                     ("d", "approved", 400, 0)):
         folder = tmp_path / name
         folder.mkdir()
-        (folder / "card.json").write_text(json.dumps({"settings": {"only": only}}))
+        (folder / "card.json").write_text(json.dumps({"settings": {"only": only}, "samples": {"valid": valid}}))
         os.utime(folder, (stamp, stamp))
     assert latest_export(tmp_path) == tmp_path / "c"
     assert latest_export(tmp_path, only=None) == tmp_path / "b"

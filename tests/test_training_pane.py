@@ -144,3 +144,38 @@ async def test_evaluate_a_run_shows_the_table_and_a_sample_side_by_side(tmp_path
         assert (run_dir / "eval" / "adapter" / "samples.jsonl").is_file()
         await pilot.press("escape")
         assert not isinstance(app.screen, EvaluationScreen)
+
+
+async def test_keys_escape_from_fields_and_the_demo_model_is_built_once(tmp_path, monkeypatch):
+    import threading
+
+    import asp_ft_tui.training.pretrain as pretraining
+
+    gate = threading.Event()
+    calls = []
+
+    def held(model_dir, steps, **kwargs):
+        calls.append(model_dir)
+        gate.wait(60)
+        return []
+
+    monkeypatch.setattr(pretraining, "pretrain", held)
+    ws = init_workspace(tmp_path / "ws", with_samples=False)
+    messages = []
+    app = make_app(ws)
+    async with app.run_test(size=(140, 44), message_hook=messages.append) as pilot:
+        await pilot.press("5")
+        pane = app.query_one(TrainingPane)
+        assert app.focused is pane.query_one("#train-runs")
+        pane.query_one("#train-model").focus()
+        await pilot.press("escape")
+        assert app.focused is pane.query_one("#train-runs"), "Escape hands the keys back"
+        await pilot.press("D")
+        await _until(pilot, lambda: calls, "the demo build to start")
+        await pilot.press("D")
+        await pilot.pause()
+        shown = [m.notification.message for m in messages if type(m).__name__ == "Notify"]
+        assert any("being built already" in text for text in shown)
+        gate.set()
+        await _until(pilot, lambda: pane.query_one("#train-model").value.endswith("demo-model"), "the demo model")
+        assert len(calls) == 1 and (Path(pane.query_one("#train-model").value) / "config.json").is_file()

@@ -48,7 +48,8 @@ def add_parsers(commands, add_workspace_option, handler) -> None:
     runs.set_defaults(handler=handler, handler_name="runs")
 
     fuse = commands.add_parser("fuse", help="fuse a run's adapter into its base model (a standalone mlx-lm model)")
-    fuse.add_argument("--adapter", required=True, type=Path, metavar="RUN_DIR")
+    add_workspace_option(fuse)
+    fuse.add_argument("--adapter", required=True, metavar="RUN", help="a run folder or a run name")
     fuse.add_argument("--output", required=True, type=Path, metavar="DIR")
     fuse.add_argument("--model", help="base model (default: the one the run trained on)")
     fuse.add_argument("--checkpoint", type=int, metavar="ITER", help="fuse this checkpoint instead of the latest")
@@ -220,6 +221,7 @@ def _follow(run_dir: Path, proc, offset: int = 0) -> int:
 
 # ------------------------------------------------------------------------------------ runs
 def _runs(args: argparse.Namespace, workspace_of) -> int:
+    from rich import box
     from rich.console import Console
     from rich.table import Table
 
@@ -235,15 +237,17 @@ def _runs(args: argparse.Namespace, workspace_of) -> int:
     if not found:
         print("no training runs yet; start one with `asp-ft train` or 5 in the app")
         return 0
-    table = Table(title="training runs")
-    for column in ("run", "status", "iterations", "best val", "last val", "rank", "lr", "duration"):
-        table.add_column(column)
+    table = Table(title="training runs", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("run", no_wrap=True, min_width=max(len(r.name) for r in found))  # what --resume takes
+    for column in ("status", "iters", "best val", "last val", "time"):  # settings: --json
+        table.add_column(column, no_wrap=True)
     for r in found:
-        s = r.settings
-        table.add_row(r.name, r.status + (f": {r.reason[:60]}" if r.reason else ""), f"{r.iteration}/{r.iters}",
-                      _loss(r.best_val), _loss(r.last_val), str(s.rank) if s else "?",
-                      f"{s.learning_rate:g}" if s else "?", _duration(r.duration))
+        table.add_row(r.name, r.status, f"{r.iteration}/{r.iters}", _loss(r.best_val), _loss(r.last_val),
+                      _duration(r.duration))
     Console().print(table)
+    for r in found:
+        if r.reason:
+            print(f"{r.name}: {r.reason.splitlines()[0]}")
     return 0
 
 
@@ -263,13 +267,9 @@ def _duration(seconds: float | None) -> str:
 def _fuse(args: argparse.Namespace, workspace_of) -> int:
     from asp_ft_tui.training.fuse import fuse_model
 
-    base = args.model
-    if base is None:
-        config = args.adapter / "train_config.yaml"
-        if not config.is_file():
-            raise TrainCommandError(f"{args.adapter} is not a training run; name the base model with --model")
-        base = TrainSettings.load(config).model
-    path = fuse_model(base, args.adapter, args.output, checkpoint_step=args.checkpoint, dequantize=args.dequantize)
+    run_dir = _find_run(args.adapter, args, workspace_of)
+    base = args.model or TrainSettings.load(run_dir / "train_config.yaml").model
+    path = fuse_model(base, run_dir, args.output, checkpoint_step=args.checkpoint, dequantize=args.dequantize)
     print(f"fused model written to {path}")
     return 0
 

@@ -256,6 +256,10 @@ def check_settings(settings: TrainSettings) -> list[str]:
     elif _looks_like_path(settings.model) and not Path(settings.model).expanduser().exists():
         problems.append(f"the model {settings.model} does not exist (a folder or a .gguf file was expected)")
     else:
+        folder = Path(settings.model).expanduser()
+        if folder.is_dir() and not (folder / "config.json").is_file():
+            problems.append(f"{settings.model} has no config.json: not a model folder (a half-built demo model? "
+                            f"build it again)")
         layers = model_layers(settings.model)
         if layers is not None and settings.num_layers > layers:
             problems.append(f"num_layers is {settings.num_layers} but the model has only {layers} layers")
@@ -354,7 +358,8 @@ def _count_rows(path: Path) -> tuple[int, int | None]:
 
 
 def latest_export(exports: Path, only: str | None = "approved") -> Path | None:
-    """The newest export folder (by its card's time), of the given `only` kind when asked."""
+    """The newest export folder (by its card's time) that has a valid split, of the given
+    `only` kind when asked."""
     best: tuple[float, Path] | None = None
     try:
         entries = list(Path(exports).iterdir())
@@ -367,6 +372,8 @@ def latest_export(exports: Path, only: str | None = "approved") -> Path | None:
             continue
         if only is not None and card.get("settings", {}).get("only") != only:
             continue
+        if not card.get("samples", {}).get("valid", 1):
+            continue  # mlx-lm cannot train without a validation split
         stamp = folder.stat().st_mtime
         if best is None or stamp > best[0]:
             best = (stamp, folder)

@@ -279,6 +279,8 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
     @on(TabbedContent.TabActivated)
     def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
         tab = event.pane.id
+        if tab == "training":
+            self.query_one("#train-runs").focus()  # the tab's keys (s, S, R, F, V, D) work at once
         if tab == "components":
             self.query_one(ComponentsPane).show(self.current_benchmark)
         elif tab == "review" and not self._queue_loaded:
@@ -321,8 +323,6 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
 
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
-        if tab == "training":
-            self.query_one("#train-runs").focus()  # the tab's keys (s, S, R, F, D) work at once
 
     def action_focus_filter(self) -> None:
         target = "#queue-text" if self.query_one(TabbedContent).active == "review" else "#tree-filter"

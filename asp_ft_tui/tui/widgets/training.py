@@ -52,6 +52,7 @@ class TrainingPane(Vertical):
         Binding("F", "fuse", "Fuse", id="train.fuse"),
         Binding("V", "evaluate", "Evaluate", id="train.evaluate"),
         Binding("D", "demo_model", "Demo model", id="train.demo"),
+        Binding("escape", "leave_field", "To the runs", show=False, id="train.leave"),
     ]
 
     class RunChanged(Message):
@@ -70,22 +71,24 @@ class TrainingPane(Vertical):
         self._reader = None
         self._process = None
         self._runs: list = []
+        self._building_demo = False
+        self._ticks = 0
 
     def compose(self) -> ComposeResult:
         defaults = TrainSettings()
         with Horizontal():
             with VerticalScroll(id="train-form"):
                 yield Label("base model")
-                yield Input(placeholder="model folder, Hugging Face id, or D for the demo model", id="train-model",
+                yield Input(placeholder="folder, HF id, .gguf (D: demo)", id="train-model", select_on_focus=False,
                             suggester=SuggestFromList([*MODEL_PRESETS, str(demo_model_dir())]))
-                yield Label("dataset export (train.jsonl + valid.jsonl)")
-                yield Input(id="train-data")
+                yield Label("dataset export folder")
+                yield Input(id="train-data", select_on_focus=False)
                 yield Label("preset")
                 yield Select([(f"{name} (rank {p['rank']})", name) for name, p in PRESETS.items()], value="default",
                              allow_blank=False, id="train-preset")
                 for name, label, _ in FIELDS:
                     yield Label(label)
-                    yield Input(str(getattr(defaults, name)), id=f"train-{name}")
+                    yield Input(str(getattr(defaults, name)), id=f"train-{name}", select_on_focus=False)
             with Vertical(id="train-right"):
                 yield PlotextPlot(id="train-chart")
                 yield Label("no run yet: set a model and press s to train", id="train-stats")
@@ -96,14 +99,18 @@ class TrainingPane(Vertical):
         table = self.query_one("#train-runs", DataTable)
         table.add_columns("run", "status", "iterations", "best val", "last val", "rank", "lr", "duration")
         self.query_one("#train-failure").display = False
-        export = latest_export(self.workspace.exports_dir, "approved") or latest_export(self.workspace.exports_dir, None)
-        if export is not None:
-            self.query_one("#train-data", Input).value = str(export)
-        if demo_model_dir().is_dir():
+        self._default_dataset()
+        if (demo_model_dir() / "config.json").is_file():
             self.query_one("#train-model", Input).value = str(demo_model_dir())
         self._draw()
         self.load_runs(follow_running=True)
         self.set_interval(REFRESH_S, self._refresh)
+
+    def _default_dataset(self) -> None:
+        """The latest approved export with a valid split, else the latest export that has one."""
+        export = latest_export(self.workspace.exports_dir, "approved") or latest_export(self.workspace.exports_dir, None)
+        if export is not None:
+            self.query_one("#train-data", Input).value = str(export)
 
     # -- settings ----------------------------------------------------------------------------
     def settings(self) -> TrainSettings:
@@ -120,9 +127,26 @@ class TrainingPane(Vertical):
         return replace(TrainSettings(), **values).with_preset(str(preset))
 
     # -- actions -----------------------------------------------------------------------------
+    def action_leave_field(self) -> None:
+        self.query_one("#train-runs", DataTable).focus()
+
+    def _readonly(self) -> bool:
+        """A second app that only browses leaves the runs to the one that writes (it says why)."""
+        session = getattr(self.app, "session", None)
+        if session is not None and session.store.readonly:
+            reason = session.store.readonly_reason or "the workspace is open read-only"
+            self.app.notify(f"read-only: {reason}; training is left to the app that holds the workspace",
+                            severity="warning")
+            return True
+        return False
+
     def action_start(self) -> None:
         from asp_ft_tui.training import runs
 
+        if self._readonly():
+            return
+        if not self.query_one("#train-data", Input).value.strip():
+            self._default_dataset()
         if not self.query_one("#train-model", Input).value.strip():
             self.app.notify("no base model: type a model folder or id, or press D to build the demo model "
                             "(tiny, offline)", severity="warning")
@@ -138,6 +162,8 @@ class TrainingPane(Vertical):
         self.load_runs()
 
     def action_stop(self) -> None:
+        if self._readonly():
+            return
         if self.followed is None or self.series.status != "running":
             self.app.notify("no running run is shown", severity="warning")
             return
@@ -157,6 +183,8 @@ class TrainingPane(Vertical):
         target = self._selected_run() or self.followed
         if target is None:
             self.app.notify("choose a run in the history first", severity="warning")
+            return
+        if self._readonly():
             return
         try:
             self._process = runs.resume(target)
@@ -178,8 +206,10 @@ class TrainingPane(Vertical):
         from asp_ft_tui.training.fuse import FuseError, fuse_model
 
         self.app.call_from_thread(self.app.notify, f"fusing {run_dir.name} ...")
+        from asp_ft_tui.training import runs
+
         settings = TrainSettings.load(run_dir / "train_config.yaml")
-        target = run_dir / "fused"
+        target = run_dir / f"fused-{runs.load_run(run_dir).iteration}"
         try:
             fuse_model(settings.model, run_dir, target)
         except (FuseError, OSError, ValueError) as err:
@@ -219,6 +249,10 @@ class TrainingPane(Vertical):
         self.app.push_screen(EvaluationScreen(name, summaries, folders))
 
     def action_demo_model(self) -> None:
+        if self._building_demo:
+            self.app.notify("the demo model is being built already; it takes a few minutes", severity="warning")
+            return
+        self._building_demo = True
         self.build_demo_model()
 
     @work(thread=True, exclusive=True, group="train-demo", exit_on_error=False)
@@ -226,17 +260,28 @@ class TrainingPane(Vertical):
         from asp_ft_tui.training.pretrain import pretrain
         from asp_ft_tui.training.tiny_model import make_tiny_model
 
-        target = demo_model_dir()
-        staging = target.with_name(target.name + ".building")
-        self.app.call_from_thread(self.app.notify, "building the demo model (tiny, offline; a few minutes) ...")
-        make_tiny_model(staging)
-        pretrain(staging, 200)
-        if target.exists():
-            import shutil
+        import shutil
+        import tempfile
 
-            shutil.rmtree(target)
-        staging.rename(target)
+        target = demo_model_dir()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".demo-model.", dir=target.parent))
+        try:
+            self.app.call_from_thread(self.app.notify, "building the demo model (tiny, offline; a few minutes) ...",
+                                      timeout=20)
+            make_tiny_model(staging)
+            pretrain(staging, 200, progress=lambda step, loss: self.app.call_from_thread(
+                self._demo_progress, step, loss) if step % 20 == 0 else None)
+            if target.exists():
+                shutil.rmtree(target)
+            staging.rename(target)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+            self.app.call_from_thread(setattr, self, "_building_demo", False)
         self.app.call_from_thread(self._demo_ready, target)
+
+    def _demo_progress(self, step: int, loss: float) -> None:
+        self.query_one("#train-stats", Label).update(f"building the demo model: step {step}/200, loss {loss:.2f}")
 
     def _demo_ready(self, target: Path) -> None:
         self.query_one("#train-model", Input).value = str(target)
@@ -252,13 +297,28 @@ class TrainingPane(Vertical):
             self._reader = EventReader(Path(run_dir) / EVENTS_NAME)
         self.followed = Path(run_dir)
         self.query_one("#train-failure").display = False
+        self._show_settings(Path(run_dir))
         self._refresh()
+
+    def _show_settings(self, run_dir: Path) -> None:
+        """The form shows what the followed run trains with."""
+        try:
+            settings = TrainSettings.load(run_dir / "train_config.yaml")
+        except SettingsError:
+            return
+        self.query_one("#train-model", Input).value = settings.model
+        self.query_one("#train-data", Input).value = settings.data
+        for name, _, _ in FIELDS:
+            self.query_one(f"#train-{name}", Input).value = str(getattr(settings, name))
 
     def _refresh(self) -> None:
         from asp_ft_tui.training import runs
 
         if self._reader is None or self.followed is None:
             return
+        self._ticks += 1
+        if self.series.status == "running" and self._ticks % 10 == 0:
+            self.load_runs()  # the history's row of a live run follows it too
         events = self._reader.read_new()
         if events:
             self.series.feed(events)
