@@ -166,7 +166,10 @@ def test_sigint_mid_run_then_rerun_asks_nothing_twice(tmp_path):
         for key, answer in zip(keys[:2], answers[:2]):
             fake.script(key, text(answer))
         fake.script(keys[2], hang())
-        proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        # As from a terminal: a test run started in the background (`pytest &`, some CI runners)
+        # inherits SIGINT ignored, and Python then keeps ignoring it in the child.
+        proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         deadline = time.monotonic() + 60
         while fake.count(keys[2]) == 0 and time.monotonic() < deadline:
             time.sleep(0.05)
