@@ -59,6 +59,8 @@ def add_parsers(commands, add_workspace_option, handler) -> None:
     gguf = commands.add_parser("import-gguf", help="convert a GGUF model (llama, qwen2) into an mlx-lm model folder")
     gguf.add_argument("file", type=Path, metavar="FILE")
     gguf.add_argument("directory", type=Path, metavar="DIR")
+    gguf.add_argument("--dequantize", action="store_true", help="write float32 weights (CPU training is far faster "
+                      "on them than on quantized ones)")
     gguf.set_defaults(handler=handler, handler_name="import-gguf")
 
 
@@ -277,6 +279,6 @@ def _fuse(args: argparse.Namespace, workspace_of) -> int:
 def _import_gguf(args: argparse.Namespace, workspace_of) -> int:
     from asp_ft_tui.training.gguf import import_gguf
 
-    path = import_gguf(args.file, args.directory)
+    path = import_gguf(args.file, args.directory, dequantize=args.dequantize)
     print(f"mlx-lm model written to {path} (train on it with `asp-ft train --model {path}`)")
     return 0

@@ -82,8 +82,12 @@ class GGUFError(Exception):
     """The GGUF file cannot be imported; the message says why."""
 
 
-def import_gguf(gguf_file: Path, out_dir: Path) -> Path:
-    """Convert `gguf_file` into an mlx-lm model folder at `out_dir`; return `out_dir`."""
+def import_gguf(gguf_file: Path, out_dir: Path, *, dequantize: bool = False) -> Path:
+    """Convert `gguf_file` into an mlx-lm model folder at `out_dir`; return `out_dir`.
+
+    `dequantize` writes float32 weights: on a CPU, mlx's quantized matrix products are far
+    slower than float32 ones through BLAS (about 25x measured here), so training there wants them.
+    """
     gguf_file, out_dir = Path(gguf_file), Path(out_dir)
     if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
         raise GGUFError(f"{out_dir} exists and is not an empty folder")
@@ -107,7 +111,7 @@ def import_gguf(gguf_file: Path, out_dir: Path) -> Path:
     except OSError as exc:
         raise GGUFError(f"cannot write {out_dir}: {exc.strerror or exc}") from exc
     try:
-        _save(staging, arch, config, weights)
+        _save(staging, arch, config, weights, dequantize)
         tokenizer.save(str(staging / "tokenizer.json"))
         _write_json(staging / "tokenizer_config.json", tokenizer_config)
         _write_json(
@@ -291,11 +295,12 @@ def _quantization(weights: dict) -> dict | None:
     return quantization
 
 
-def _save(staging: Path, arch: str, config: dict, weights: dict) -> None:
+def _save(staging: Path, arch: str, config: dict, weights: dict, dequantize: bool = False) -> None:
     import importlib
 
+    import mlx.core as mx
     import mlx.nn as nn
-    from mlx_lm.utils import save_config, save_model
+    from mlx_lm.utils import dequantize_model, save_config, save_model
 
     module = importlib.import_module(f"mlx_lm.models.{arch}")
     model = module.Model(module.ModelArgs.from_dict(config))
@@ -317,6 +322,10 @@ def _save(staging: Path, arch: str, config: dict, weights: dict) -> None:
             f"the tensors do not fit a {arch} model ({exc}); a missing weight can be a tensor "
             "type mlx does not read"
         ) from exc
+    if dequantize:
+        model = dequantize_model(model)
+        model.set_dtype(mx.float32)
+        config.pop("quantization", None)
     save_model(staging, model)
     save_config(config, staging / "config.json")
 
@@ -450,7 +459,12 @@ def imported_model(model: str) -> str:
         return model
     stat = path.stat()
     key = f"{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
+    import mlx.core as mx
+
+    # On a CPU quantized products are slow: train on float32 there (QLoRA where a GPU runs them).
+    dequantize = mx.default_device().type == mx.DeviceType.cpu
+    key += f":{'f32' if dequantize else 'q'}"
     folder = paths.user_dirs().cache / "gguf" / f"{path.stem}-{hashlib.sha1(key.encode()).hexdigest()[:10]}"
     if not (folder / "config.json").is_file():
-        import_gguf(path, folder)
+        import_gguf(path, folder, dequantize=dequantize)
     return str(folder)
