@@ -68,7 +68,9 @@ def test_an_mlx_lm_config_loads_unchanged_and_round_trips():
     assert s.extra == {"grad_checkpoint": True, "optimizer": "adam"}
     assert TrainSettings.from_yaml(s.to_yaml()) == s
     plain = TrainSettings.from_yaml("model: m\ndata: d\nlearning_rate: 1e-4\n")
-    assert plain.lr_schedule() is None, "no lr_schedule in an mlx-lm config means a constant rate"
+    assert plain.lr_schedule()["arguments"][0] == 1e-4, "a key left out gets the seed's default: cosine decay"
+    constant = TrainSettings.from_yaml("model: m\nlr_schedule: null\n")
+    assert constant.lr_schedule() is None and TrainSettings.from_yaml(constant.to_yaml()) == constant
 
 
 def test_bad_values_are_named_before_anything_starts(tiny_model, tmp_path, settings):
@@ -280,7 +282,7 @@ def test_asp_ft_train_and_runs_from_the_command_line(tmp_path, settings):
     listed = json.loads(subprocess.run([*cli, "runs", "-w", str(ws.root), "--json"], capture_output=True, text=True,
                                        check=True).stdout)
     assert [(r["status"], r["iteration"]) for r in listed] == [("finished", 4)]
-    assert "lr_schedule" not in listed[0]["settings"], "an mlx-lm config without a schedule keeps a constant rate"
+    assert listed[0]["settings"]["lr_schedule"]["name"] == "cosine_decay", "left out: the seed's default"
     missing = subprocess.run([*cli, "train", "-w", str(ws.root), "--model", settings.model], capture_output=True,
                              text=True, timeout=120)
     assert missing.returncode == 2 and "no dataset: export the approved samples first" in missing.stderr

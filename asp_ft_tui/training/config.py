@@ -111,9 +111,7 @@ class TrainSettings:
             "val_batches": self.val_batches,
             "seed": self.seed,
         }
-        schedule = self.lr_schedule()
-        if schedule is not None:
-            config["lr_schedule"] = schedule
+        config["lr_schedule"] = self.lr_schedule()  # null: a constant rate (mlx-lm's own default)
         config.update(self.extra)
         ours = {"preset": self.preset, "blas": self.blas}
         if self.hostfile:
@@ -129,6 +127,7 @@ class TrainSettings:
         config = dict(config)
         ours = config.pop("asp_ft", None) or {}
         lora = config.pop("lora_parameters", None) or {}
+        constant = "lr_schedule" in config and config["lr_schedule"] is None
         schedule = config.pop("lr_schedule", None)
         for key, value in (("asp_ft", ours), ("lora_parameters", lora), ("lr_schedule", schedule or {})):
             if not isinstance(value, dict):
@@ -151,8 +150,9 @@ class TrainSettings:
                 values["learning_rate"] = arguments[0]
             values["lr_schedule_name"] = "cosine_decay"
             values["warmup_updates"] = int(schedule.get("warmup", 0))
-        else:
-            values["lr_schedule_name"] = "constant"  # what mlx-lm does without an lr_schedule
+        elif constant:
+            values["lr_schedule_name"] = "constant"
+        # Left out: the seed pipeline's cosine decay, like every other key left out.
         values.update({k: v for k, v in ours.items()
                        if k in ("preset", "hostfile", "blas", "eval_every", "eval_samples", "patience")})
         values["extra"] = config
