@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import pytest
+
 from asp_ft_tui.domain.benchmarks import Benchmark, discover
 from asp_ft_tui.tui.app import make_app
 from asp_ft_tui.tui.widgets.benchmark_detail import BenchmarkDetail
 from asp_ft_tui.tui.widgets.benchmark_tree import BenchmarkTree
+
+
+async def _until_the_cursor_is_on_a_benchmark(pilot, tree) -> None:
+    """The tree moves its cursor after the refresh that shows it: wait for that, not for a clock."""
+    for _ in range(1200):  # a guard against a hang only
+        node = tree.cursor_node
+        if node is not None and isinstance(node.data, Benchmark):
+            return
+        await pilot.pause(0.05)
+    pytest.fail("the tree never put its cursor on a benchmark")
 
 
 async def test_lists_every_benchmark_and_quits_cleanly(workspace):
@@ -14,6 +26,7 @@ async def test_lists_every_benchmark_and_quits_cleanly(workspace):
         await app.workers.wait_for_complete()
         await pilot.pause()
         tree = app.query_one(BenchmarkTree)
+        await _until_the_cursor_is_on_a_benchmark(pilot, tree)
         assert tree.benchmark_count() == len(discover(workspace.benchmarks_dir).benchmarks) >= 18
         assert isinstance(tree.cursor_node.data, Benchmark)
         assert app.query_one(BenchmarkDetail).item is tree.cursor_node.data
