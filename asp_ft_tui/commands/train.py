@@ -228,6 +228,7 @@ def _runs(args: argparse.Namespace, workspace_of) -> int:
     from rich.table import Table
 
     from asp_ft_tui.training import runs
+    from asp_ft_tui.training.series import clock, loss_text
 
     found = runs.list_runs(workspace_of(args).adapters_dir)
     if args.json:
@@ -244,25 +245,13 @@ def _runs(args: argparse.Namespace, workspace_of) -> int:
     for column in ("status", "iters", "best val", "last val", "time"):  # settings: --json
         table.add_column(column, no_wrap=True)
     for r in found:
-        table.add_row(r.name, r.status, f"{r.iteration}/{r.iters}", _loss(r.best_val), _loss(r.last_val),
-                      _duration(r.duration))
+        table.add_row(r.name, r.status, f"{r.iteration}/{r.iters}", loss_text(r.best_val), loss_text(r.last_val),
+                      clock(r.duration))
     Console().print(table)
     for r in found:
         if r.reason:
             print(f"{r.name}: {r.reason.splitlines()[0]}")
     return 0
-
-
-def _loss(value: float | None) -> str:
-    return "-" if value is None else f"{value:.4f}"
-
-
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    minutes, secs = divmod(int(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 # ------------------------------------------------------------------------------------ fuse, gguf

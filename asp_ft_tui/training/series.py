@@ -96,13 +96,20 @@ class RunSeries:
             parts.append(f"lr {t['learning_rate']:.2e}")
             parts.append(f"{t['peak_memory']:.2f} GB")
             if self.status == "running" and t["iterations_per_second"] > 0 and self.iters:
-                parts.append(f"ETA {_clock((self.iters - self.iteration) / t['iterations_per_second'])}")
+                parts.append(f"ETA {clock((self.iters - self.iteration) / t['iterations_per_second'])}")
         if self.status:
             parts.append(self.status + (f": {self.reason}" if self.reason else ""))
         return "  ".join(parts)
 
 
-def _clock(seconds: float) -> str:
+def loss_text(value: float | None) -> str:
+    return "-" if value is None else f"{value:.4f}"
+
+
+def clock(seconds: float | None) -> str:
+    """`m:ss`, or `h:mm:ss` from an hour on; `-` when unknown."""
+    if seconds is None:
+        return "-"
     seconds = int(max(0, seconds))
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)

@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Input, Label, Select, Static
 from textual_plotext import PlotextPlot
 
 from asp_ft_tui.training.config import MODEL_PRESETS, PRESETS, SettingsError, TrainSettings, latest_export
-from asp_ft_tui.training.series import RunSeries
+from asp_ft_tui.training.series import RunSeries, clock, loss_text
 
 REFRESH_S = 0.5
 EVAL_LIMIT = 32
@@ -375,15 +375,14 @@ class TrainingPane(Vertical):
         self.app.call_from_thread(self._show_runs, found, follow_running)
 
     def _show_runs(self, found: list, follow_running: bool) -> None:
-        from asp_ft_tui.commands.train import _duration, _loss
 
         self._runs = found
         table = self.query_one("#train-runs", DataTable)
         table.clear()
         for r in found:
             s = r.settings
-            table.add_row(r.name, r.status, f"{r.iteration}/{r.iters}", _loss(r.best_val), _loss(r.last_val),
-                          str(s.rank) if s else "?", f"{s.learning_rate:g}" if s else "?", _duration(r.duration),
+            table.add_row(r.name, r.status, f"{r.iteration}/{r.iters}", loss_text(r.best_val), loss_text(r.last_val),
+                          str(s.rank) if s else "?", f"{s.learning_rate:g}" if s else "?", clock(r.duration),
                           key=str(r.path))
         if follow_running and self.followed is None:
             running = [r for r in found if r.status == "running"]
