@@ -38,10 +38,6 @@ class Summary:
     """task -> {"n", "valid", "exact", "semantic", "inconclusive", "repair", "failed"}; plus "all"."""
     seconds: float = 0.0
 
-    def rate(self, task: str, what: str) -> float | None:
-        row = self.counts.get(task)
-        return None if not row or not row["n"] else row[what] / row["n"]
-
     def to_dict(self) -> dict:
         return {"label": self.label, "counts": self.counts, "seconds": round(self.seconds, 3)}
 

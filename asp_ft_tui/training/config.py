@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,6 @@ MODEL_PRESETS = (
     "mlx-community/Qwen2.5-7B-Instruct-4bit",
     "mlx-community/Meta-Llama-3-8B-Instruct-4bit",
 )
-LR_SCHEDULES = ("cosine_decay", "constant")
 MAX_ITERS = 10_000_000
 
 
@@ -183,9 +182,6 @@ class TrainSettings:
         except UnicodeDecodeError:
             raise SettingsError(f"{path} is not a text file (YAML in UTF-8 expected)") from None
         return cls.from_yaml(text)
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 _INTS = ("iters", "batch_size", "grad_accumulation_steps", "num_layers", "max_seq_length", "warmup_updates",

@@ -20,7 +20,6 @@ SIGTERM or SIGINT, or a file `stop` in the run folder, asks for a graceful stop.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import signal
