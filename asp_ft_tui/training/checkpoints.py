@@ -17,8 +17,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 from asp_ft_tui.fsio import atomic_write_text, fsync_dir
 
@@ -83,24 +85,34 @@ def _shape(settings, num_layers: int) -> dict:
     return {"model": settings.model, "rank": settings.rank, "scale": settings.scale, "num_layers": num_layers}
 
 
-def save(run_dir: Path, iteration: int, adapters: dict, optimizer_state: dict, settings, num_layers: int) -> Path:
-    run_dir = Path(run_dir)
-    target = folder_for(run_dir, iteration)
+@contextmanager
+def _staged(target: Path) -> Iterator[Path]:
+    """A folder to fill that replaces `target` whole once the block ends without an error (an
+    earlier one of the same name is swapped out, never half overwritten); removed otherwise."""
     staging = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
-        save_tensors(staging / ADAPTERS_NAME, adapters)
-        save_tensors(staging / OPTIMIZER_NAME, optimizer_state)
-        meta = {"iteration": iteration, **_shape(settings, num_layers)}
-        atomic_write_text(staging / STATE_NAME, json.dumps(meta, indent=2) + "\n")
+        yield staging
+        old = target.with_name(f".{target.name}.old.{os.getpid()}")
         if target.exists():
-            shutil.rmtree(target)
+            os.rename(target, old)
         os.rename(staging, target)
+        shutil.rmtree(old, ignore_errors=True)
         fsync_dir(target.parent)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def save(run_dir: Path, iteration: int, adapters: dict, optimizer_state: dict, settings, num_layers: int) -> Path:
+    run_dir = Path(run_dir)
+    target = folder_for(run_dir, iteration)
+    with _staged(target) as staging:
+        save_tensors(staging / ADAPTERS_NAME, adapters)
+        save_tensors(staging / OPTIMIZER_NAME, optimizer_state)
+        meta = {"iteration": iteration, **_shape(settings, num_layers)}
+        atomic_write_text(staging / STATE_NAME, json.dumps(meta, indent=2) + "\n")
     latest = run_dir / f".{ADAPTERS_NAME}.{os.getpid()}.tmp"
     try:
         shutil.copyfile(target / ADAPTERS_NAME, latest)
@@ -116,22 +128,10 @@ def save_best(run_dir: Path, iteration: int, adapters: dict, metrics: dict) -> P
     """`best/` beside the run: the adapter of the best evaluation so far, loadable by mlx-lm."""
     run_dir = Path(run_dir)
     target = run_dir / BEST_DIR
-    staging = run_dir / f".{BEST_DIR}.{os.getpid()}.tmp"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
-    try:
+    with _staged(target) as staging:
         save_tensors(staging / ADAPTERS_NAME, adapters)
         shutil.copyfile(run_dir / "adapter_config.json", staging / "adapter_config.json")
         atomic_write_text(staging / STATE_NAME, json.dumps({"iteration": iteration, **metrics}, indent=2) + "\n")
-        old = run_dir / f".{BEST_DIR}.old.{os.getpid()}"
-        if target.exists():
-            os.rename(target, old)
-        os.rename(staging, target)
-        shutil.rmtree(old, ignore_errors=True)
-        fsync_dir(run_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return target
 
 
