@@ -186,10 +186,28 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def _read_source(path: Path) -> str:
+    """A file's text; a byte that is not UTF-8 is a CommandError naming where it is."""
+    text = _decode(path)
+    if isinstance(text, str):
+        return text
+    raise CommandError(f"{path}:{text.canonical()}")
+
+
+def _decode(path: Path):
+    """A file's text, or a Diagnostic locating its first byte that is not UTF-8 (clingo would
+    only see a replacement character there, and the user could not find the byte)."""
+    from asp_ft_tui.asp.diagnostics import Diagnostic
+
     try:
-        return path.read_bytes().decode("utf-8-sig", errors="replace").replace("\r\n", "\n")
+        data = path.read_bytes()
     except OSError as err:
         raise CommandError(f"cannot read {path}: {err.strerror or err}") from None
+    try:
+        return data.decode("utf-8-sig").replace("\r\n", "\n")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        column = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1  # in bytes, as clingo counts
+        return Diagnostic("error", "encoding", f"not UTF-8: byte 0x{data[err.start]:02X}", line, column, line, column + 1)
 
 
 class CommandError(Exception):
@@ -209,8 +227,14 @@ def cmd_check(args: argparse.Namespace) -> int:
             print(f"asp-ft: error: the context {args.context} does not pass clingo; nothing else was checked",
                   file=sys.stderr)
             return 1
-    sources = [(path, _read_source(path)) for path in args.files]
-    results = engine.validate_many([(text, context) for _, text in sources])
+    from asp_ft_tui.asp.engine import ValidationResult
+
+    decoded = [(path, _decode(path)) for path in args.files]
+    sources = [(path, text if isinstance(text, str) else "") for path, text in decoded]
+    readable = [(text, context) for _, text in decoded if isinstance(text, str)]
+    checked = iter(engine.validate_many(readable))
+    results = [next(checked) if isinstance(text, str) else ValidationResult.from_diagnostics([text])
+               for _, text in decoded]
     if args.json:
         print(json.dumps([
             {"file": str(path), "ok": result.ok, "error_text": result.error_text,

@@ -101,3 +101,18 @@ def test_check_with_context_and_json(tmp_path, capsys):
 def test_check_of_a_missing_file_is_a_clear_error(tmp_path, capsys):
     assert main(["check", str(tmp_path / "nope.lp")]) == 2
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_check_names_a_byte_that_is_not_utf8(tmp_path, capsys):
+    latin = tmp_path / "latin.lp"
+    latin.write_bytes(b"abc\xe9(1).\n")  # Latin-1 e-acute: clingo would only see a replacement character
+    good = tmp_path / "good.lp"
+    good.write_text("p(1).\n")
+    assert main(["check", str(latin), str(good)]) == 1
+    captured = capsys.readouterr()
+    assert f"{latin}:1:4: error: not UTF-8: byte 0xE9" in captured.out
+    assert "\ufffd" not in captured.out + captured.err
+    assert "2 file(s) checked: 1 error(s) in 1 file(s)" in captured.err
+    # As a context it stops the check before anything is blamed on the files after it.
+    assert main(["check", str(good), "--context", str(latin)]) == 2
+    assert "latin.lp:1:4: error: not UTF-8: byte 0xE9" in capsys.readouterr().err

@@ -34,7 +34,7 @@ class Diagnostic:
     """error, warning or info."""
     kind: str
     """lexer, syntax, unsafe, atom-undefined, operation-undefined, global-variable, forbidden,
-    resource-limit, context, worker, other."""
+    resource-limit, context, worker, encoding (a byte that is not UTF-8), other."""
     message: str
     """clingo's message; continuation lines joined with newlines."""
     line: int = 0
