@@ -3,8 +3,10 @@
 Each export goes to `<data>/exports/<id>/` (train.jsonl, valid.jsonl, test.jsonl when asked,
 card.json and card.md) and is copied to `<data>/train.jsonl` / `<data>/valid.jsonl` where
 mlx-lm looks; earlier exports are kept. Lines are `{"messages": [...]}` with no timestamps, in a
-stable order, so the same samples and seed give byte-identical files. Every assistant answer is
-validated again with its context first: an invalid one stops the export with the list.
+stable order, so the same samples and seed give byte-identical files. Repeated samples (the same
+messages, e.g. from a copy of a benchmark) are written once. Before anything is written the export
+stops, with the list, on an empty answer or prompt, on an answer clingo rejects with its context,
+and when the validation split would be empty (mlx-lm fails on an empty valid.jsonl).
 
 An export folder is written under a unique temporary name and renamed into place once complete,
 so a full disk or a kill leaves no half export and two exports at once never share a file.
@@ -23,8 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from asp_ft_tui.asp.corrupt import has_code
 from asp_ft_tui.domain.benchmarks import Benchmark
-from asp_ft_tui.domain.samples import Sample, review_status
+from asp_ft_tui.domain.samples import Sample, review_status, without_repeats
 from asp_ft_tui.domain.split import split_benchmarks
 from asp_ft_tui.fsio import atomic_copy, atomic_write_text, fsync_dir, make_dirs
 
@@ -105,28 +108,37 @@ def export_dataset(
                   "approved": "no approved samples (review some, or export with pending ones included)",
                   "approved+pending": "no approved or pending samples"}[settings.only]
         raise ExportError(f"nothing to export: {reason}")
-    pairs = sorted({(s.answer, s.context) for s in chosen})
-    verdicts = dict(zip(pairs, validate_many(pairs)))
-    invalid = [f"{s.key}: {verdicts[(s.answer, s.context)].error_text.splitlines()[0]}"
-               for s in chosen if not verdicts[(s.answer, s.context)].ok]
-    if invalid:
-        raise ExportError(f"{len(invalid)} answers do not pass clingo; nothing was exported", invalid)
+    # Checked here, not only when building: a reviewer's edit or an old sample cache can be empty.
+    empty = [f"{s.key}: empty answer" for s in chosen if not has_code(s.answer)]
+    empty += [f"{s.key}: empty prompt" for s in chosen if not s.user.strip()]
+    if empty:
+        raise ExportError(f"{len(empty)} samples have an empty answer or prompt; nothing was exported", empty)
+    ordered = sorted(chosen, key=lambda s: s.key)
+    chosen = without_repeats(ordered)
+    repeats = len(ordered) - len(chosen)
 
     # Fractions count the groups that have something to export (whole groups, duplicates merged).
     exported = {s.benchmark_id for s in chosen}
     split = split_benchmarks([b for b in benchmarks if b.id in exported], settings.seed, settings.valid_fraction,
                              settings.test_fraction)
     by_split: dict[str, list[Sample]] = {"train": [], "valid": [], "test": []}
-    for sample in sorted(chosen, key=lambda s: s.key):
+    for sample in chosen:
         by_split[split.assignment.get(sample.benchmark_id, "train")].append(sample)
+    if not by_split["valid"]:
+        raise ExportError(_no_valid_split(settings.only, sorted({s.benchmark_id for s in chosen})))
+
+    pairs = sorted({(s.answer, s.context) for s in chosen})
+    verdicts = dict(zip(pairs, validate_many(pairs)))
+    invalid = [f"{s.key}: {verdicts[(s.answer, s.context)].error_text.splitlines()[0]}"
+               for s in chosen if not verdicts[(s.answer, s.context)].ok]
+    if invalid:
+        raise ExportError(f"{len(invalid)} answers do not pass clingo; nothing was exported", invalid)
     files = {name: "".join(_line(s) + "\n" for s in items) for name, items in by_split.items()
              if items or name != "test" or settings.test_fraction > 0}
 
-    if not by_split["train"]:
-        raise ExportError("nothing to export: every sample fell into the validation split (add benchmarks)")
     digest = hashlib.sha256("".join(files.values()).encode("utf-8")).hexdigest()[:8]
     export_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{digest}"
-    card = _card(export_id, settings, chosen, by_split, split)
+    card = _card(export_id, settings, chosen, by_split, split, repeats)
     data_dir = Path(data_dir)
     meta = {f"{name}.meta": "".join(_meta_line(s) + "\n" for s in by_split[name]) for name in files}
     target = _write_export_folder(data_dir / "exports", export_id, {**files, **meta}, card)
@@ -135,6 +147,16 @@ def export_dataset(
         (data_dir / "test.jsonl").unlink(missing_ok=True)  # an earlier export's test split
         fsync_dir(data_dir)
     return ExportResult(export_id, target, {k: len(v) for k, v in by_split.items()}, card)
+
+
+def _no_valid_split(only: str, ids: list[str]) -> str:
+    """Why the export stops when validation would be empty (mlx-lm fails on an empty valid.jsonl),
+    and what to do about it."""
+    shown = ", ".join(ids[:3]) + (f" and {len(ids) - 3} more" if len(ids) > 3 else "")
+    fix = ("approve samples from at least one more benchmark (not a variant or copy of these), or add benchmarks"
+           if only != "valid" else "add benchmarks (not variants or copies of these)")
+    return (f"the validation split would be empty: every sample comes from one benchmark group ({shown}) and a "
+            f"group never straddles splits. mlx-lm needs a non-empty valid.jsonl: {fix}. Nothing was exported.")
 
 
 def _write_export_folder(exports: Path, export_id: str, files: dict[str, str], card: dict) -> Path:
@@ -164,7 +186,8 @@ def _write_export_folder(exports: Path, export_id: str, files: dict[str, str], c
     return target
 
 
-def _card(export_id: str, settings: ExportSettings, chosen: list[Sample], by_split: dict, split) -> dict:
+def _card(export_id: str, settings: ExportSettings, chosen: list[Sample], by_split: dict, split,
+          repeats: int) -> dict:
     def count(attr: str, items) -> dict:
         return dict(sorted(Counter(getattr(s, attr) or "-" for s in items).items()))
 
@@ -186,6 +209,7 @@ def _card(export_id: str, settings: ExportSettings, chosen: list[Sample], by_spl
         "benchmarks": split.counts(),
         "groups": len(split.groups),
         "duplicates": split.duplicates,
+        "repeats_dropped": repeats,
         "over_budget": long,
     }
 
@@ -198,6 +222,7 @@ def _card_markdown(card: dict) -> str:
     lines += ["", f"Per task: {card['per_task']}", "", f"Per tone: {card['per_tone']}", "",
               f"Per corruption operator: {card['per_operator']}", "",
               f"Duplicate benchmarks (same description and ASP, kept in one group): {card['duplicates'] or 'none'}", "",
+              f"Repeated samples (same messages as an earlier one) dropped: {card['repeats_dropped']}", "",
               f"Samples over {card['settings']['budget_chars']} characters"
               + (f" or about {card['settings']['budget_tokens']} tokens" if card['settings']['budget_tokens'] else "")
               + f": {len(card['over_budget'])}", ""]

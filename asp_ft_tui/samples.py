@@ -1,9 +1,10 @@
 """Building training samples from extracted structures, with a per-benchmark cache on disk.
 
 Per benchmark: a translation sample for the instance, the generator and each hard and soft
-constraint, one per description variant (the picked tone, or all five after "all tones"); repair
-samples from the corruption engine (for each valid snippet, with probability `repair_rate`, one
-pair clingo really rejects) and from the teacher's real repair rounds. Built samples and their
+constraint that holds code (not only comments), one per description variant (the picked tone, or
+all five after "all tones"); repair samples from the corruption engine (for each valid snippet,
+with probability `repair_rate`, one pair clingo really rejects) and from the teacher's real repair
+rounds. A benchmark's repeated samples (same messages) are kept once. Built samples and their
 validity are cached in `data/cache/samples/`, rebuilt only when what they are made of changes.
 Validation runs in two batches over all benchmarks being built, so the clingo pool stays busy.
 """
@@ -17,14 +18,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, Sequence
 
+from asp_ft_tui.asp.corrupt import has_code
 from asp_ft_tui.domain.benchmarks import Benchmark
-from asp_ft_tui.domain.samples import Sample, sample_key
-from asp_ft_tui.domain.structure import META_FILE, STRUCTURE_FILE, Structure, StructureError
+from asp_ft_tui.domain.samples import Sample, sample_key, without_repeats
+from asp_ft_tui.domain.structure import STRUCTURE_FILE, Structure, StructureError, meta_path, structure_path
 from asp_ft_tui.fsio import atomic_write_text, make_dirs
 from asp_ft_tui.prompts import PromptSet
 
 log = logging.getLogger(__name__)
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 _NAMES = {"instance": "the instance facts", "generator": "the generator", "hard": "the hard constraint",
           "soft": "the soft constraint"}
 _DEFAULT_DESCRIPTIONS = {"instance": "Encode the given data as facts.",
@@ -80,11 +82,11 @@ def descriptions_for(structure: Structure, meta: dict | None, slot: str) -> dict
 def read_sources(bench: Benchmark) -> tuple[bytes, bytes] | None:
     """The bytes of structure.json and of its sidecar (empty when absent); None without a structure."""
     try:
-        structure = (bench.path / STRUCTURE_FILE).read_bytes()
+        structure = structure_path(bench).read_bytes()
     except OSError:
         return None
     try:
-        meta = (bench.path / META_FILE).read_bytes()
+        meta = meta_path(bench).read_bytes()
     except OSError:
         meta = b""
     return structure, meta
@@ -233,7 +235,8 @@ def build_samples(
     drafts: list[tuple[int, dict]] = []
     for n, (bench, _, structure, meta) in enumerate(todo):
         for slot, code in structure.components():
-            if slot == "objective":
+            # An empty instance or generator (or one that is only comments) teaches nothing.
+            if slot == "objective" or not has_code(code):
                 continue
             for tone, text in descriptions_for(structure, meta, slot).items():
                 tone = None if tone == "-" else tone
@@ -249,7 +252,7 @@ def build_samples(
         seen = set()
         for slot, code in structure.components():
             context = structure.context_for(slot)
-            if slot != "objective" and (code, context) not in seen:
+            if slot != "objective" and has_code(code) and (code, context) not in seen:
                 seen.add((code, context))
                 snippets.append((code, context))
                 owners.append((n, slot))
@@ -277,7 +280,7 @@ def build_samples(
     for n, (bench, _, structure, meta) in enumerate(todo):
         for entry in (meta or {}).get("repairs") or []:
             slot = entry.get("slot", "")
-            if slot not in dict(structure.components()) or not entry.get("error") or not entry.get("code"):
+            if slot not in dict(structure.components()) or not entry.get("error") or not has_code(entry.get("code") or ""):
                 continue
             final = structure.code_of(slot)
             context = structure.context_for(slot)
@@ -291,6 +294,8 @@ def build_samples(
                 answer=final, context=context, operator="teacher", broken=entry["code"], error=entry["error"]))
 
     for n, (bench, print_, _, _) in enumerate(todo):
+        # Two tones with one text, two constraints with one description and rule, a repeated repair round.
+        built[n] = without_repeats(built[n])
         report.samples[bench.id] = built[n]
         if cache:
             cache.save(bench.id, print_, built[n])

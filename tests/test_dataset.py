@@ -240,16 +240,18 @@ def test_an_approved_fix_of_an_invalid_answer_is_exported(engine, workspace, bui
     library, report = built
     samples = all_samples(report)
     good = next(s for s in samples if s.task == "hard")
+    other = next(s for s in samples if s.task == "generator" and s.group != good.group)  # valid needs a group
     broken = Sample(**{**good.to_dict(), "answer": good.answer.rstrip("."), "valid": False})
     rest = [s for s in samples if s.key != good.key]
     decisions = {}
     with CurationStore.for_workspace(workspace) as store:
         store.record(broken.key, "approved", broken.content_hash, edit=good.answer)
+        store.record(other.key, "approved", other.content_hash)
         decisions = store.decisions()
     result = export_dataset([broken, *rest], library.benchmarks, workspace.data_dir, engine.validate_many,
                             ExportSettings(only="approved"), decisions)
     lines = [line for name in ("train", "valid") for line in (result.path / f"{name}.jsonl").read_text().splitlines()]
-    assert len(lines) == 1 and json.loads(lines[0])["messages"][-1]["content"] == good.answer
+    assert sorted(json.loads(line)["messages"][-1]["content"] for line in lines) == sorted([good.answer, other.answer])
 
 
 def test_approved_only_splits_the_groups_that_have_approved_samples(engine, workspace, built):

@@ -278,14 +278,23 @@ class Candidate:
     broken: str
 
 
+def has_code(text: str) -> bool:
+    """Something clingo reads besides whitespace and comments."""
+    return bool(code_only(text).strip())
+
+
 def candidates_for(code: str, rng: random.Random, tries: int = 3, operators: Iterable[str] | None = None) -> list[tuple[str, str]]:
-    """Up to `tries` (operator, broken) candidates, operators in a seeded random order."""
+    """Up to `tries` (operator, broken) candidates, operators in a seeded random order. A pair
+    teaches something only with code on both sides: nothing for code that is only comments
+    (fences around nothing), no candidate that an operator emptied."""
+    if not has_code(code):
+        return []
     names = list(operators or OPERATORS)
     rng.shuffle(names)
     out = []
     for name in names:
         broken = OPERATORS[name](code, rng)
-        if broken is not None and broken != code:
+        if broken is not None and broken != code and has_code(broken):
             out.append((name, broken))
             if len(out) == tries:
                 break

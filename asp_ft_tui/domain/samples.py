@@ -59,6 +59,19 @@ class Sample:
         return cls(**data)
 
 
+def without_repeats(samples: list[Sample]) -> list[Sample]:
+    """The first of each set of samples with the same system, user and assistant messages, in
+    the order given: a repeated pair teaches nothing and weighs its mistakes twice."""
+    seen: set[tuple[str, str, str]] = set()
+    out = []
+    for sample in samples:
+        content = (sample.system, sample.user, sample.answer)
+        if content not in seen:
+            seen.add(content)
+            out.append(sample)
+    return out
+
+
 def review_status(sample: Sample, decision) -> str:
     """pending, approved, rejected, or `changed` when the content moved under the decision."""
     if decision is None or decision.status == "pending":

@@ -3,7 +3,8 @@
 A problem and its variants form one group and never straddle splits; benchmarks whose
 description and ASP are equal after normalising whitespace are one group too, whatever their
 folder names (real trees hold copies), and are reported as duplicates. Fractions count groups;
-seeded and reproducible; valid is never empty when there are two groups or more.
+seeded and reproducible; valid is never empty when there are two groups or more, whatever the
+fraction, and train always gets one.
 """
 
 from __future__ import annotations
@@ -65,7 +66,8 @@ def split_benchmarks(benchmarks: list[Benchmark], seed: int = 0, valid_fraction:
     random.Random(seed).shuffle(keys)
     n = len(keys)
     n_test = max(1, round(n * test_fraction)) if test_fraction > 0 and n >= 3 else 0
-    n_valid = min(n - n_test - 1, max(1, round(n * valid_fraction))) if n >= 2 and valid_fraction > 0 else 0
+    # mlx-lm fails on an empty valid.jsonl: a valid group even when the fraction asks for none.
+    n_valid = min(n - n_test - 1, max(1, round(n * valid_fraction))) if n >= 2 else 0
     split = Split(groups={k: sorted(v) for k, v in groups.items()}, duplicates=duplicates)
     for i, key in enumerate(keys):
         name = "test" if i < n_test else "valid" if i < n_test + n_valid else "train"
