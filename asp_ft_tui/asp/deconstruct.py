@@ -5,10 +5,12 @@ Classes: fact and #const (the instance), choice and disjunctive rules (the gener
 (soft), #minimize/#maximize statements (the objective), #show (its own optional slot) and other
 directives. Each statement keeps its exact source text and the comment block directly above it.
 
-A definition is generator-side when a choice rule, or another generator-side rule, uses it, or
-when nothing else uses it; a definition whose head feeds the objective is a soft constraint (the
-seed's `penalty(...) :- ...` form); every other definition travels as support with each
-constraint that uses it, directly or through other definitions.
+A definition is generator-side when a choice rule, or another generator-side rule, uses it, when
+nothing else uses it, or when several constraints (hard, weak or penalty) use it, directly or
+through other definitions: a derived predicate belongs to the generator once, not to each answer.
+A definition whose head feeds the objective is a soft constraint (the seed's
+`penalty(...) :- ...` form); a definition that exactly one constraint uses travels with it as
+support.
 
 This parses with clingo in-process; the engine runs it inside a worker (`Engine.deconstruct`).
 """
@@ -73,6 +75,19 @@ class Component:
         return "\n".join(s.text for s in (*self.support, self.statement))
 
 
+class Repeats(NamedTuple):
+    repeated: int
+    placed: int
+    """Statements in all components together, repeats included."""
+
+    def __add__(self, other: "Repeats") -> "Repeats":
+        return Repeats(self.repeated + other.repeated, self.placed + other.placed)
+
+    @property
+    def share(self) -> float:
+        return self.repeated / self.placed if self.placed else 0.0
+
+
 @dataclass
 class Deconstruction:
     statements: list[Statement] = field(default_factory=list)
@@ -102,6 +117,14 @@ class Deconstruction:
                 elif any(s.index == statement.index for s in comp.support):
                     slots.append(f"{name}-support")
         return slots
+
+    def repeats(self) -> "Repeats":
+        """How many statements the components hold more than once: a statement placed in several
+        components counts beyond its first placement (a definition shared as support, say)."""
+        placed = [*self.instance, *self.generator, *self.objective, *self.show, *self.directives]
+        for comp in (*self.hard, *self.soft):
+            placed += [*comp.support, comp.statement]
+        return Repeats(len(placed) - len({s.index for s in placed}), len(placed))
 
     def recombine(self) -> str:
         """The program again, from its slots (support shared by constraints appears once)."""
@@ -449,21 +472,28 @@ def _place(everything: list[Statement], spans: list[tuple[int, int]]) -> Deconst
                     todo.extend(d.deps)
         return sorted(found.values(), key=lambda s: s.index)
 
-    generator_side: dict[int, Statement] = {}
+    seeds: set[str] = set()  # predicates whose definitions are generator-side
     for s in statements:
         if s.kind in ("choice", "disjunction"):
-            for d in closure(s.deps):
-                generator_side[d.index] = d
+            seeds |= set(s.deps)
     objective_deps = set().union(*(set(s.deps) for s in statements if s.kind == "objective")) if statements else set()
-    penalties = [d for d in definitions if d.index not in generator_side and set(d.heads) & objective_deps]
+    choice_side = {d.index for d in closure(seeds)}
+    penalties = [d for d in definitions if d.index not in choice_side and set(d.heads) & objective_deps]
     penalty_ids = {p.index for p in penalties}
-    used_by_constraints: set[int] = set()
+    users: dict[int, int] = {}  # definition -> how many constraints rely on it
     for s in statements:
         if s.kind in ("constraint", "weak") or s.index in penalty_ids:
-            used_by_constraints |= {d.index for d in closure(s.deps)}
+            for d in closure(s.deps):
+                users[d.index] = users.get(d.index, 0) + 1
     for d in definitions:
-        if d.index not in generator_side and d.index not in penalty_ids and d.index not in used_by_constraints:
-            generator_side[d.index] = d  # used by nothing but #show or other definitions: part of the model
+        if d.index in penalty_ids:
+            continue
+        if users.get(d.index, 0) != 1:
+            # Used by several constraints (a derived predicate: repeating it in each answer would
+            # make those answers hold more than they describe) or by none (part of the model).
+            seeds |= set(d.heads)
+    # Closed under dependencies, so the generator stands on the instance alone.
+    generator_side = {d.index: d for d in closure(seeds) if d.index not in penalty_ids}
 
     for s in statements:
         if s.kind in ("choice", "disjunction") or s.index in generator_side:
