@@ -71,20 +71,26 @@ def _convert(args: argparse.Namespace, workspace, source: Path, data_dir: Path, 
     from rich.markup import escape
 
     from asp_ft_tui.asp.engine import get_engine
+    from asp_ft_tui.asp.verdicts import CachingEngine, VerdictCache
     from asp_ft_tui.domain.benchmarks import discover
     from asp_ft_tui.export import ExportError, ExportSettings, export_dataset
-    from asp_ft_tui.extraction import Extractor, Settings, run_extraction
+    from asp_ft_tui.extraction import Extractor, Settings, default_concurrency, run_extraction
     from asp_ft_tui.prompts import load_prompts
     from asp_ft_tui.samples import BuildSettings, SampleCache, build_samples
     from asp_ft_tui.teachers import default_teacher, make_teacher
 
-    library = discover(source)
+    cache_dir = Path(data_dir) / "cache"
+    library = discover(source, cache_dir / "structures")
     for problem in library.problems:
         err.print(f"[yellow]skipped[/] {escape(problem.id)}: {escape(problem.reason)}")
+    if library.relocation_notice:
+        err.print(f"asp-ft: {library.relocation_notice}", markup=False)
     if not library.benchmarks:
         err.print(f"asp-ft: error: no benchmarks found below {source}", markup=False)
         return 2
-    engine = get_engine()
+    # Each component is checked when it is extracted or imported, when its samples are built and
+    # when it is exported: clingo is asked once, and not again on a rerun.
+    engine = CachingEngine(get_engine(), VerdictCache(cache_dir))
     prompts = load_prompts(workspace.prompts_dir if workspace else None)
     name = args.teacher or default_teacher()
     teacher = make_teacher(name, engine=engine, model=args.model, seed=args.seed)
@@ -92,7 +98,7 @@ def _convert(args: argparse.Namespace, workspace, source: Path, data_dir: Path, 
         extractor = Extractor(teacher, engine, prompts, Settings(seed=args.seed, all_tones=args.all_tones))
         with err.status(f"extracting {len(library.benchmarks)} benchmarks with the {name} teacher"):
             summary = run_extraction(extractor, library.benchmarks,
-                                     concurrency=args.concurrency or (4 if name == "gemini" else 1))
+                                     concurrency=args.concurrency or default_concurrency(name, engine))
     finally:
         teacher.close()
     failed = [r for r in summary.results if r.status == "failed"]
@@ -101,7 +107,7 @@ def _convert(args: argparse.Namespace, workspace, source: Path, data_dir: Path, 
     with err.status("building samples"):
         build_settings = BuildSettings(seed=args.seed, repair_rate=args.repair_rate)
         report = build_samples(library.benchmarks, prompts, engine, build_settings,
-                               SampleCache(Path(data_dir) / "cache" / "samples", build_settings))
+                               SampleCache(cache_dir / "samples", build_settings))
     samples = [s for items in report.samples.values() for s in items]
     decisions = None
     if args.only != "valid":

@@ -21,10 +21,11 @@ import clingo
 from asp_ft_tui import __version__
 from asp_ft_tui.asp.faithful import FAITHFUL, INCONCLUSIVE, compare
 from asp_ft_tui.domain.benchmarks import Benchmark
-from asp_ft_tui.domain.structure import META_FILE, STRUCTURE_FILE, Structure, StructureError, read_json
+from asp_ft_tui.domain.labels import clean_description
+from asp_ft_tui.domain.structure import Rule, Structure, StructureError, meta_path, read_json, structure_path
 from asp_ft_tui.domain.structure import dump_json as _dump_json
 from asp_ft_tui.domain.tones import TONES, pick_tone
-from asp_ft_tui.fsio import atomic_write_text
+from asp_ft_tui.fsio import atomic_write_text, make_dirs
 from asp_ft_tui.oserrors import is_disk_error
 from asp_ft_tui.prompts import PromptSet
 from asp_ft_tui.redaction import redact, redact_data
@@ -81,17 +82,54 @@ def source_hash(bench: Benchmark) -> str:
 
 
 def load_cached(bench: Benchmark) -> tuple[Structure | None, dict | None]:
-    """The structure beside a benchmark (ours or another pipeline's) and our sidecar, if any."""
-    structure_path = bench.path / STRUCTURE_FILE
-    meta_path = bench.path / META_FILE
-    structure = Structure.from_dict(read_json(structure_path)) if structure_path.is_file() else None
+    """The structure of a benchmark (ours or another pipeline's) and our sidecar, if any."""
+    structure_file = structure_path(bench)
+    meta_file = meta_path(bench)
+    structure = Structure.from_dict(read_json(structure_file)) if structure_file.is_file() else None
     meta = None
-    if meta_path.is_file():
+    if meta_file.is_file():
         try:
-            meta = read_json(meta_path)
+            meta = read_json(meta_file)
         except StructureError:
             meta = None
     return structure, meta
+
+
+def _write(bench: Benchmark, meta: dict, structure: Structure | None = None) -> None:
+    """The sidecar, then the structure: a structure.json without its sidecar would read as
+    another pipeline's. Into the benchmark's folder, or its cache folder when that is read-only."""
+    if bench.home is not None:
+        make_dirs(bench.home)
+    atomic_write_text(meta_path(bench), dump_json(meta))
+    if structure is not None:
+        atomic_write_text(bench.structure_home / "structure.json", dump_json(structure.to_dict()))
+
+
+def clean_descriptions(descriptions: dict[str, str], meta: dict) -> dict[str, str]:
+    """Teachers' descriptions without their tone labels ("Business Requirements: ..."); the raw
+    text of every changed one is kept in the sidecar, and one that still looks labelled is flagged."""
+    out = {}
+    for slot, text in descriptions.items():
+        cleaned = clean_description(text)
+        out[slot] = cleaned.text
+        if cleaned.changed:
+            meta.setdefault("raw_descriptions", {})[slot] = text
+        if cleaned.flag:
+            meta.setdefault("description_flags", {})[slot] = cleaned.flag
+    return out
+
+
+def _with_descriptions(structure: Structure, descriptions: dict[str, str]) -> Structure:
+    def rules(kind: str, items: list[Rule]) -> list[Rule]:
+        return [Rule(descriptions.get(f"{kind}/{i}", r.description), r.asp_rule) for i, r in enumerate(items)]
+
+    return Structure(structure.instance_template, structure.generator, rules("hard", structure.hard_constraints),
+                     rules("soft", structure.soft_constraints), structure.global_objective, structure.show,
+                     structure.extra)
+
+
+def _flagged(meta: dict) -> list[str]:
+    return [f"description {slot}" for slot in meta.get("description_flags") or {}]
 
 
 class Extractor:
@@ -122,19 +160,26 @@ class Extractor:
             # Another pipeline's structure.json: read it as it is, check it, and write our sidecar.
             meta = self._new_meta(bench, "imported", tone=None)
             meta["provenance"]["teacher"] = "external"
+            given = {f"{kind}/{i}": r.description for kind, rules in (("hard", structure.hard_constraints),
+                                                                        ("soft", structure.soft_constraints))
+                     for i, r in enumerate(rules) if r.description.strip()}
+            cleaned = clean_descriptions(given, meta)
+            # The labels a cache's descriptions carried name their tones; the rest have none ("-").
+            meta["descriptions"] = {slot: {clean_description(given[slot]).tone or "-": text}
+                                    for slot, text in cleaned.items()}
             components = self._validate_all(structure)
             meta["components"] = {c.slot: _component_meta(c) for c in components}
-            meta["needs_review"] = [c.slot for c in components if not c.ok]
+            meta["needs_review"] = [c.slot for c in components if not c.ok] + _flagged(meta)
             verdict = self._faithfulness(bench, structure)
             meta["faithfulness"] = verdict.to_dict()
             if verdict.verdict != FAITHFUL and "faithfulness" not in meta["needs_review"]:
                 meta["needs_review"].append("faithfulness")
             meta["status"] = "extracted"
             meta["teacher"] = "external"
-            atomic_write_text(bench.path / META_FILE, dump_json(meta))
+            _write(bench, meta)
         if self.settings.all_tones and not _has_all_tones(meta):
             self._add_tones(meta)
-            atomic_write_text(bench.path / META_FILE, dump_json(meta))
+            _write(bench, meta)
         return _result_from_meta(bench.id, "cached", meta)
 
     def _extract_new(self, bench: Benchmark) -> BenchmarkResult:
@@ -146,8 +191,8 @@ class Extractor:
             self._record_failure(bench, meta, err)
             return BenchmarkResult(bench.id, "failed", error=str(err))
         meta["raw_responses"] = list(extraction.raw)
-        structure = extraction.structure
-        descriptions = extraction.descriptions
+        descriptions = clean_descriptions(extraction.descriptions, meta)
+        structure = _with_descriptions(extraction.structure, descriptions)
         components: list[ComponentResult] = []
         repairs: list[dict] = []
         # Validate in dependency order: a repaired instance changes every later context, and a
@@ -171,29 +216,28 @@ class Extractor:
             components={c.slot: _component_meta(c) for c in components},
             repairs=repairs,
             faithfulness=verdict.to_dict(),
-            needs_review=[c.slot for c in components if not c.ok] + (["faithfulness"] if verdict.verdict != FAITHFUL else []),
+            needs_review=[c.slot for c in components if not c.ok] + (["faithfulness"] if verdict.verdict != FAITHFUL else [])
+            + _flagged(meta),
         )
         if self.settings.all_tones:
             self._add_tones(meta)
-        # The sidecar first: a structure.json without its sidecar would read as another pipeline's.
-        atomic_write_text(bench.path / META_FILE, dump_json(meta))
-        atomic_write_text(bench.path / STRUCTURE_FILE, dump_json(structure.to_dict()))
+        _write(bench, meta, structure)
         return _result_from_meta(bench.id, "extracted", meta)
 
     def _record_failure(self, bench: Benchmark, meta: dict, err: TeacherError) -> None:
         """Keep the failed attempt's answers; never at the cost of an earlier good extraction."""
         failure = {"error": str(err), "raw_responses": err.raw, "provenance": meta["provenance"]}
         try:
-            previous = read_json(bench.path / META_FILE) if (bench.path / META_FILE).is_file() else None
+            previous = read_json(meta_path(bench)) if meta_path(bench).is_file() else None
         except StructureError:
             previous = None
-        if (bench.path / STRUCTURE_FILE).is_file():
+        if structure_path(bench).is_file():
             if previous is not None:
                 previous["last_failure"] = failure
-                atomic_write_text(bench.path / META_FILE, dump_json(previous))
+                _write(bench, previous)
             return
         meta.update(raw_responses=err.raw, error=str(err))
-        atomic_write_text(bench.path / META_FILE, dump_json(meta))
+        _write(bench, meta)
 
     def _validate_and_repair(self, structure: Structure, slot: str, description: str, repairs: list[dict],
                              meta: dict) -> tuple[Structure, ComponentResult]:
@@ -248,7 +292,7 @@ class Extractor:
         for slot, by_tone in variants.items():
             kept = descriptions.setdefault(slot, {})
             for tone, text in by_tone.items():
-                kept.setdefault(tone, text)
+                kept.setdefault(tone, clean_description(text).text)
         meta["all_tones"] = True
 
     def _new_meta(self, bench: Benchmark, status: str, tone: str | None) -> dict[str, Any]:
@@ -287,8 +331,7 @@ def save_component(bench: Benchmark, slot: str, code: str, engine) -> bool:
     meta["needs_review"] = review + ([] if result.ok else [slot])
     meta.setdefault("edits", []).append({"slot": slot, "code": code, "ok": result.ok,
                                          "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
-    atomic_write_text(bench.path / META_FILE, dump_json(meta))
-    atomic_write_text(bench.path / STRUCTURE_FILE, dump_json(structure.to_dict()))
+    _write(bench, meta, structure)
     return result.ok
 
 
@@ -322,6 +365,16 @@ def _result_from_meta(benchmark_id: str, status: str, meta: dict) -> BenchmarkRe
 
 
 # -- runs --------------------------------------------------------------------------------------
+def default_concurrency(teacher_name: str, engine) -> int:
+    """Benchmarks extracted at once: Gemini waits on the network; the mlx teacher is one model in
+    this process; the structural teacher and imports keep every clingo worker busy."""
+    if teacher_name == "gemini":
+        return 4
+    if teacher_name == "mlx":
+        return 1
+    return engine.config.workers
+
+
 @dataclass
 class RunEvent:
     kind: str

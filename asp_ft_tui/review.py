@@ -15,7 +15,7 @@ from typing import Iterable
 
 from asp_ft_tui.domain.benchmarks import Benchmark, Library, discover, read_one
 from asp_ft_tui.domain.samples import CHANGED, Sample
-from asp_ft_tui.domain.structure import META_FILE
+from asp_ft_tui.domain.structure import meta_path
 from asp_ft_tui.prompts import PromptSet, load_prompts
 from asp_ft_tui.samples import BuildSettings, SampleCache, SampleRow, build_samples, fingerprint, read_sources
 from asp_ft_tui.store import CurationStore, Decision
@@ -75,7 +75,7 @@ class ReviewSession:
 
     # -- loading -------------------------------------------------------------------------------
     def reload(self) -> None:
-        library = discover(self.workspace.benchmarks_dir)
+        library = discover(self.workspace.benchmarks_dir, self.workspace.structures_dir)
         summaries, rows = {}, {}
         for bench in library.benchmarks:
             summary, bench_rows = self._load_benchmark(bench)
@@ -96,7 +96,7 @@ class ReviewSession:
 
     def refresh_benchmark(self, benchmark_id: str) -> None:
         """Re-read one benchmark (after an extraction, an edit or a build)."""
-        bench = read_one(self.workspace.benchmarks_dir, benchmark_id)
+        bench = read_one(self.workspace.benchmarks_dir, benchmark_id, self.workspace.structures_dir)
         with self._lock:
             for key in self._by_benchmark.pop(benchmark_id, []):
                 self.rows.pop(key, None)
@@ -115,7 +115,7 @@ class ReviewSession:
         summary = BenchmarkSummary(bench)
         # One read of structure.json and its sidecar serves both the summary and the fingerprint.
         sources = read_sources(bench)
-        meta = _read_json(bench.path / META_FILE) if sources is None else _parse_json(sources[1])
+        meta = _read_json(meta_path(bench)) if sources is None else _parse_json(sources[1])
         if sources is not None:
             summary.extraction = "extracted"
             components = (meta or {}).get("components") or {}

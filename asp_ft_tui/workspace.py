@@ -58,6 +58,11 @@ class Workspace:
         return self.data_dir / "cache"
 
     @property
+    def structures_dir(self) -> Path:
+        """Structure files of benchmarks whose own folders are read-only."""
+        return self.cache_dir / "structures"
+
+    @property
     def exports_dir(self) -> Path:
         return self.data_dir / "exports"
 

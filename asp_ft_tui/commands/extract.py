@@ -17,7 +17,8 @@ from rich.table import Table
 from asp_ft_tui.asp.engine import get_engine
 from asp_ft_tui.commands.locks import hold
 from asp_ft_tui.domain.benchmarks import discover
-from asp_ft_tui.extraction import Extractor, RunEvent, Settings, run_extraction
+from asp_ft_tui.domain.structure import structure_path
+from asp_ft_tui.extraction import Extractor, RunEvent, Settings, default_concurrency, run_extraction
 from asp_ft_tui.prompts import load_prompts
 from asp_ft_tui.teachers import default_teacher, make_teacher
 from asp_ft_tui.teachers.base import TeacherError
@@ -32,11 +33,13 @@ def run(args: argparse.Namespace, workspace) -> int:
 
 def _extract(args: argparse.Namespace, workspace) -> int:
     root = args.input if args.input is not None else workspace.benchmarks_dir
-    library = discover(root)
+    library = discover(root, workspace.structures_dir if workspace else None)
     benchmarks = [b for b in library.benchmarks if not args.only or args.only in b.id]
     err = Console(stderr=True)
     for problem in library.problems:
         err.print(f"[yellow]skipped[/] {escape(problem.id)}: {escape(problem.reason)}")
+    if library.relocation_notice:
+        err.print(f"asp-ft: {library.relocation_notice}", markup=False)
     if not benchmarks:
         raise TeacherError(f"no benchmarks found below {root}" + (f" matching {args.only!r}" if args.only else ""))
     prompts = load_prompts(workspace.prompts_dir if workspace else None)
@@ -48,9 +51,9 @@ def _extract(args: argparse.Namespace, workspace) -> int:
     teacher = make_teacher(name, engine=engine, model=args.model, seed=args.seed, **options)
     settings = Settings(seed=args.seed, max_rounds=args.rounds, force=args.force, all_tones=args.all_tones)
     extractor = Extractor(teacher, engine, prompts, settings)
-    concurrency = args.concurrency or (4 if name == "gemini" else 1)
+    concurrency = args.concurrency or default_concurrency(name, engine)
     if name != "structural":
-        todo = benchmarks if args.force else [b for b in benchmarks if not (b.path / "structure.json").is_file()]
+        todo = benchmarks if args.force else [b for b in benchmarks if not structure_path(b).is_file()]
         err.print(f"{name} teacher ({teacher.model}): this run will send {teacher.estimate(todo, prompts)} "
                   f"for {len(todo)} benchmarks to extract, plus any repair requests")
     cancel = threading.Event()

@@ -8,6 +8,7 @@ outside any workspace gets a lock of its own, of the same kind, in a file at its
 
 from __future__ import annotations
 
+import os
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -37,7 +38,10 @@ def hold(stack: ExitStack, *, workspace: Workspace | None = None, folders: tuple
     """Take, on `stack`, the workspace's lock and the lock covering each folder (each lock once);
     raises WorkspaceLocked (naming the holder's PID) when one is taken."""
     locks = [workspace_lock(workspace)] if workspace is not None else []
-    locks += [_lock_for(Path(folder)) for folder in folders if folder is not None]
+    # A folder nobody can write (a read-only benchmark tree) needs no writer lock: what would be
+    # written there goes to the output's cache, which is locked.
+    locks += [_lock_for(Path(folder)) for folder in folders
+              if folder is not None and not (Path(folder).is_dir() and not os.access(folder, os.W_OK))]
     taken: set[Path] = set()
     for lock in locks:
         if lock.path.resolve() not in taken:

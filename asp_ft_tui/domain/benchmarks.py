@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import re
 import stat
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 ASP_NAMES = ("asp.txt", "asp.lp")
@@ -39,6 +39,13 @@ class Benchmark:
     ir: str | None
     asp_file: Path
     structure_file: Path | None = None
+    home: Path | None = None
+    """Where its structure files are written when its own folder is read-only (a cache folder)."""
+
+    @property
+    def structure_home(self) -> Path:
+        """The folder this benchmark's structure.json and sidecar are written to."""
+        return self.home or self.path
 
     @property
     def name(self) -> str:
@@ -82,6 +89,17 @@ class Library:
     root: Path
     benchmarks: list[Benchmark] = field(default_factory=list)
     problems: list[FolderProblem] = field(default_factory=list)
+    relocated: int = 0
+    """Benchmarks whose folders are read-only: their structure files are kept in `structures`."""
+    structures: Path | None = None
+
+    @property
+    def relocation_notice(self) -> str:
+        """One line for all read-only benchmark folders (empty when there are none)."""
+        if not self.relocated:
+            return ""
+        what = "benchmark folder is" if self.relocated == 1 else "benchmark folders are"
+        return f"{self.relocated} {what} read-only: structures are kept in {self.structures} instead"
 
     def groups(self) -> dict[str, list[Benchmark]]:
         """Groups in discovery order; within a group the base problem comes first."""
@@ -133,8 +151,11 @@ def read_benchmark_text(path: Path) -> tuple[str | None, str | None]:
     return text, None
 
 
-def discover(root: Path | str) -> Library:
-    """Find every benchmark folder below `root` (which may itself be one)."""
+def discover(root: Path | str, structures: Path | None = None) -> Library:
+    """Find every benchmark folder below `root` (which may itself be one).
+
+    `structures`: where the structure files of read-only benchmark folders go (default: the
+    user cache); `Library.relocated` says how many were sent there."""
     root = Path(root)
     library = Library(root=root)
     try:
@@ -152,10 +173,34 @@ def discover(root: Path | str) -> Library:
     while stack:
         folder, parts, ancestors = stack.pop()
         stack.extend(reversed(_scan_folder(library, folder, parts, ancestors, seen, real_root)))
+    _place_homes(library, structures)
     return library
 
 
-def read_one(root: Path | str, benchmark_id: str) -> Benchmark | None:
+def _place_homes(library: "Library", structures: Path | None) -> None:
+    """Give every benchmark whose folder cannot be written a folder of its own below
+    `structures`, named by the real path of the benchmark (two trees never share one)."""
+    import hashlib
+
+    from asp_ft_tui.domain.structure import STRUCTURE_FILE
+
+    for index, bench in enumerate(library.benchmarks):
+        if os.access(bench.path, os.W_OK):
+            continue
+        if structures is None:
+            from asp_ft_tui.paths import user_dirs
+
+            structures = user_dirs().cache / "structures"
+        library.structures = structures
+        key = hashlib.sha256(os.path.realpath(bench.path).encode("utf-8", "surrogateescape")).hexdigest()[:20]
+        home = structures / key
+        own = home / STRUCTURE_FILE
+        library.benchmarks[index] = replace(bench, home=home,
+                                            structure_file=own if own.is_file() else bench.structure_file)
+        library.relocated += 1
+
+
+def read_one(root: Path | str, benchmark_id: str, structures: Path | None = None) -> Benchmark | None:
     """Re-read one benchmark folder (after an extraction or an edit) without walking the tree."""
     folder = Path(root) / benchmark_id
     library = Library(root=Path(root))
@@ -173,6 +218,7 @@ def read_one(root: Path | str, benchmark_id: str) -> Benchmark | None:
             files.setdefault(entry.name.lower(), Path(entry.path))
     if files:
         _add_folder(library, folder, parts, files, real_root)
+    _place_homes(library, structures)
     return library.benchmarks[0] if library.benchmarks else None
 
 

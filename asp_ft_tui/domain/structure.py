@@ -143,6 +143,18 @@ class Structure:
         )
 
 
+def structure_path(bench) -> Path:
+    """Where a benchmark's structure.json is read from: its structure home, else (when that is a
+    cache folder holding none yet) the read-only benchmark folder's own copy."""
+    own = bench.structure_home / STRUCTURE_FILE
+    return own if bench.home is None or own.is_file() else bench.path / STRUCTURE_FILE
+
+
+def meta_path(bench) -> Path:
+    """Where a benchmark's sidecar is read from and written to."""
+    return bench.structure_home / META_FILE
+
+
 class StructureError(ValueError):
     """A structure.json (or a teacher's answer) does not have the expected shape."""
 

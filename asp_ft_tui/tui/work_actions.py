@@ -10,6 +10,7 @@ import threading
 from textual import work
 
 from asp_ft_tui.domain.benchmarks import Benchmark
+from asp_ft_tui.domain.structure import structure_path
 
 log = logging.getLogger("asp_ft_tui.tui.app")
 TEACHER_CYCLE = ("structural", "gemini", "mlx")
@@ -49,7 +50,7 @@ class WorkActions:
 
     def action_extract_all(self) -> None:
         if self.library is not None:
-            todo = [b for b in self.library.benchmarks if not (b.path / "structure.json").is_file()]
+            todo = [b for b in self.library.benchmarks if not structure_path(b).is_file()]
             self._start_extraction(todo or list(self.library.benchmarks), force=False)
 
     def _start_extraction(self, benches: list[Benchmark], *, force: bool) -> None:

@@ -14,16 +14,16 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import ListItem, ListView, Static
 
 from asp_ft_tui.domain.benchmarks import Benchmark
-from asp_ft_tui.domain.structure import META_FILE, STRUCTURE_FILE, Structure, StructureError
+from asp_ft_tui.domain.structure import Structure, StructureError, meta_path, structure_path
 
 
 def load_structure(bench: Benchmark) -> tuple[Structure | None, dict]:
     try:
-        structure = Structure.from_dict(json.loads((bench.path / STRUCTURE_FILE).read_bytes()))
+        structure = Structure.from_dict(json.loads(structure_path(bench).read_bytes()))
     except (OSError, ValueError, StructureError):
         structure = None
     try:
-        meta = json.loads((bench.path / META_FILE).read_bytes())
+        meta = json.loads(meta_path(bench).read_bytes())
     except (OSError, ValueError):
         meta = {}
     return structure, meta

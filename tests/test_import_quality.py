@@ -1,0 +1,175 @@
+"""Other pipelines' structure caches: tone labels taken off (raw text kept, the rest flagged),
+read-only benchmark trees, and clingo verdicts remembered across runs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from asp_ft_tui.asp.engine import Engine, EngineConfig
+from asp_ft_tui.asp.verdicts import FILE_NAME, CachingEngine, VerdictCache
+from asp_ft_tui.convert import main as convert_main
+from asp_ft_tui.domain.benchmarks import discover
+from asp_ft_tui.domain.labels import clean_description
+from asp_ft_tui.extraction import Extractor, Settings, run_extraction
+from asp_ft_tui.prompts import load_prompts
+from asp_ft_tui.samples import build_samples
+from asp_ft_tui.teachers.structural import StructuralTeacher
+from mounts import remount_readonly, small_tmpfs
+
+ASP = """% Colour the vertices.
+vertex(1..3). edge(1,2). edge(2,3).
+colour(r;g).
+{ assign(V,C) : colour(C) } = 1 :- vertex(V).
+:- edge(U,V), assign(U,C), assign(V,C).
+:- assign(1,g).
+#show assign/2.
+"""
+FOREIGN = {
+    "instance_template": "vertex(1..3). edge(1,2). edge(2,3).\ncolour(r;g).",
+    "generator": "{ assign(V,C) : colour(C) } = 1 :- vertex(V).",
+    "hard_constraints": [
+        {"description": "Business Requirements: Two neighbours never share a colour.",
+         "asp_rule": ":- edge(U,V), assign(U,C), assign(V,C)."},
+        {"description": "**Casual:** vertex 1 can't be green, sorry.", "asp_rule": ":- assign(1,g)."},
+    ],
+    "soft_constraints": [],
+    "global_objective": "",
+    "show": ["#show assign/2."],
+}
+
+
+@pytest.fixture(scope="module")
+def engine():
+    with Engine(EngineConfig(workers=2)) as eng:
+        yield eng
+
+
+def make_tree(root: Path, structure: dict, count: int = 1) -> Path:
+    for n in range(count):
+        folder = root / "Graphs" / f"colouring_{n}"
+        folder.mkdir(parents=True)
+        (folder / "NL.txt").write_text(f"Colour a path of three vertices ({n}) with two colours.\n")
+        (folder / "ASP.txt").write_text(ASP)
+        (folder / "structure.json").write_text(json.dumps(structure, indent=1))
+    return root
+
+
+@pytest.mark.parametrize(("raw", "text", "tone"), [
+    ("Business Requirements: Each shift needs two nurses.", "Each shift needs two nurses.", "Business"),
+    ("**Academic:** the set of shifts is covered.", "The set of shifts is covered.", "Academic"),
+    ("[Didactic] First, note that shifts never overlap.", "First, note that shifts never overlap.", "Didactic"),
+    ("Succinct - One colour per vertex.", "One colour per vertex.", "Succinct"),
+    ("Sanity check: no nurse works twice a day.", "No nurse works twice a day.", None),
+    ("Casual: Sanity check: fine by everyone.", "Fine by everyone.", "Casual"),
+    ("Constraint: Actions must occur sequentially", "Actions must occur sequentially", None),
+])
+def test_known_labels_come_off_and_name_their_tone(raw, text, tone):
+    cleaned = clean_description(raw)
+    assert (cleaned.text, cleaned.tone, cleaned.flag) == (text, tone, "")
+    assert cleaned.changed
+
+
+@pytest.mark.parametrize("raw", ["Clue: the cell (1,1) holds 8.", "Short-term shifts come first.",
+                                 "Scheduling horizon: every job ends by time 10.", "Note that the graph is undirected."])
+def test_a_description_with_its_own_heading_is_left_alone(raw):
+    cleaned = clean_description(raw)
+    assert cleaned.text == raw and not cleaned.changed and not cleaned.flag
+
+
+@pytest.mark.parametrize("raw", ["Professional tone: each shift is staffed.", "ELI5: shifts are like slots.",
+                                 "Academic:"])
+def test_what_cannot_be_cleaned_is_flagged_and_kept(raw):
+    cleaned = clean_description(raw)
+    assert cleaned.flag and cleaned.text == raw
+
+
+def test_imported_cache_loses_its_labels_keeps_the_raw_text_and_flags_the_rest(engine, tmp_path):
+    structure = json.loads(json.dumps(FOREIGN))
+    structure["hard_constraints"].append({"description": "Friendly version: vertex 3 is red.",
+                                          "asp_rule": ":- assign(3,g)."})
+    tree = make_tree(tmp_path / "tree", structure)
+    bench = discover(tree).benchmarks[0]
+    original = (bench.path / "structure.json").read_bytes()
+    extractor = Extractor(StructuralTeacher(engine), engine, load_prompts(), Settings())
+    result = run_extraction(extractor, [bench]).results[0]
+    meta = json.loads((bench.path / "structure.meta.json").read_text())
+    assert meta["descriptions"]["hard/0"] == {"Business": "Two neighbours never share a colour."}
+    assert meta["descriptions"]["hard/1"] == {"Casual": "Vertex 1 can't be green, sorry."}
+    assert meta["raw_descriptions"] == {"hard/0": structure["hard_constraints"][0]["description"],
+                                        "hard/1": structure["hard_constraints"][1]["description"]}
+    assert "Friendly version" in meta["description_flags"]["hard/2"]
+    assert "description hard/2" in result.needs_review
+    assert (bench.path / "structure.json").read_bytes() == original  # someone else's file, untouched
+    samples = build_samples([bench], load_prompts(), engine).samples[bench.id]
+    prompts = [s.user for s in samples if s.task == "hard"]
+    assert any(p.endswith("Two neighbours never share a colour.") for p in prompts)
+    assert not any("Business Requirements" in p or "Casual:" in p for p in prompts)
+
+
+def test_read_only_tree_keeps_structures_in_the_output_cache_with_one_notice(tmp_path, capsys):
+    with small_tmpfs(tmp_path / "disk", size="4m") as disk:
+        tree = make_tree(disk / "tree", FOREIGN, count=3)
+        fresh = disk / "tree" / "Graphs" / "no_cache"
+        fresh.mkdir()
+        (fresh / "NL.txt").write_text("Colour a path of three vertices with two colours.\n")
+        (fresh / "ASP.txt").write_text(ASP)
+        remount_readonly(disk)
+        out = tmp_path / "out"
+        code = convert_main(["--input", str(tree), "--output", str(out), "--teacher", "structural"])
+        err = capsys.readouterr().err
+        assert code == 0, err
+        assert err.count("read-only") == 1 and "4 benchmark folders are read-only" in err
+        assert "Permission denied" not in err and "Read-only file system" not in err
+        homes = sorted((out / "cache" / "structures").iterdir())
+        assert len(homes) == 4
+        assert all((home / "structure.meta.json").is_file() for home in homes)
+        # Ours was extracted into the cache; the three foreign caches are read where they are.
+        assert sum((home / "structure.json").is_file() for home in homes) == 1
+        assert (out / "train.jsonl").stat().st_size > 0
+        # A rerun finds everything in the cache: nothing is extracted again.
+        assert convert_main(["--input", str(tree), "--output", str(out), "--teacher", "structural"]) == 0
+        assert "cached 4" in capsys.readouterr().out
+
+
+class CountingEngine:
+    """The real engine, counting what it is asked to validate."""
+
+    def __init__(self, engine) -> None:
+        self.engine, self.validated = engine, 0
+
+    def validate_many(self, items, progress=None):
+        items = list(items)
+        self.validated += len(items)
+        return self.engine.validate_many(items, progress)
+
+
+def test_verdicts_are_asked_once_and_remembered_across_runs(engine, tmp_path):
+    items = [("p(1).", ""), (":- p(X).", "q(1)."), ("a :- b", ""), ("p(1).", "")]
+    first = CountingEngine(engine)
+    results = CachingEngine(first, VerdictCache(tmp_path)).validate_many(items)
+    assert [r.ok for r in results] == [True, True, False, True]
+    assert first.validated == 3  # the repeated pair is asked once
+    again = CountingEngine(engine)
+    cached = CachingEngine(again, VerdictCache(tmp_path)).validate_many(items)
+    assert again.validated == 0
+    assert [r.error_text for r in cached] == [r.error_text for r in results]
+
+
+def test_a_damaged_verdict_file_is_ignored(engine, tmp_path):
+    (tmp_path / FILE_NAME).write_bytes(b"this is not a database" * 100)
+    counting = CountingEngine(engine)
+    results = CachingEngine(counting, VerdictCache(tmp_path)).validate_many([("p(1).", ""), ("a :- b", "")])
+    assert [r.ok for r in results] == [True, False] and counting.validated == 2
+
+
+def test_verdict_file_holds_no_code(engine, tmp_path):
+    secret = "secret_predicate_name(1)."
+    CachingEngine(engine, VerdictCache(tmp_path)).validate_many([(secret, "")])
+    rows = sqlite3.connect(tmp_path / FILE_NAME).execute("SELECT key, diagnostics FROM verdicts").fetchall()
+    assert rows and not any("secret_predicate_name" in key + text for key, text in rows)
+    shutil.rmtree(tmp_path)
