@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from asp_ft_tui.asp.engine import get_engine
+from asp_ft_tui.asp.verdicts import CachingEngine, VerdictCache
 from asp_ft_tui.commands.locks import hold
 from asp_ft_tui.domain.benchmarks import discover
 from asp_ft_tui.domain.structure import structure_path
@@ -43,7 +44,7 @@ def _extract(args: argparse.Namespace, workspace) -> int:
     if not benchmarks:
         raise TeacherError(f"no benchmarks found below {root}" + (f" matching {args.only!r}" if args.only else ""))
     prompts = load_prompts(workspace.prompts_dir if workspace else None)
-    engine = get_engine()
+    engine = CachingEngine(get_engine(), VerdictCache(workspace.cache_dir if workspace else None))
     name = args.teacher or default_teacher()
     options = {"rpm": args.rpm} if name == "gemini" and args.rpm else {}
     if name == "mlx" and args.max_tokens:

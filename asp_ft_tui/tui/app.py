@@ -123,8 +123,11 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
     def engine(self):
         if self._engine is None:
             from asp_ft_tui.asp.engine import get_engine
+            from asp_ft_tui.asp.verdicts import CachingEngine, VerdictCache
 
-            self._engine = get_engine()
+            # Verdicts the headless commands computed for this workspace are this app's too.
+            cache = VerdictCache(self.workspace.cache_dir)
+            self._engine = CachingEngine(get_engine(), cache)
         return self._engine
 
     # -- layout --------------------------------------------------------------------------------
