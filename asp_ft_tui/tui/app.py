@@ -206,6 +206,8 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
         if self.library.problems:
             self.notify(f"{len(self.library.problems)} benchmark folders have problems (see the tree)",
                         severity="warning")
+        if self.library.relocation_notice:
+            self.notify(self.library.relocation_notice, severity="information")
         if state.get("tab") in ("benchmarks", "components", "review", "log", "training"):
             self.query_one(TabbedContent).active = state["tab"]
         missing = [s.bench.id for s in self.session.summaries.values()
