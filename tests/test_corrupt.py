@@ -105,3 +105,12 @@ def test_candidates_follow_a_seeded_order():
     a = candidates_for(SNIPPET, random.Random(3))
     b = candidates_for(SNIPPET, random.Random(3))
     assert a == b and len(a) == 3 and len({op for op, _ in a}) == 3
+
+
+@pytest.mark.parametrize("code", ["", "  \n", "% only a note\n", "%* a block\n   note *%\n"])
+def test_code_without_statements_is_never_broken(engine, code):
+    """A pair teaches something only with code on both sides: no fences around nothing, no
+    `//` for a comment that answers with a comment."""
+    assert candidates_for(code, random.Random(1), tries=len(OPERATORS)) == []
+    assert make_pairs([(code, CONTEXT)], engine.validate_many, rate=1.0, tries=len(OPERATORS)) == [None]
+    assert engine.check_and_pair([(code, CONTEXT)], [1], rate=1.0, tries=len(OPERATORS))[0][1] is None
