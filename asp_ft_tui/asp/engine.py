@@ -81,6 +81,16 @@ class SolveResult:
     diagnostics: tuple[Diagnostic, ...] = ()
 
 
+@dataclass(frozen=True)
+class Fingerprint:
+    """A program's statements as one hash (see statements.py): equal hashes, the same program."""
+
+    digest: str | None = None
+    """None when unknown: errors, program parts besides base, or a limit struck."""
+    errors: tuple[Diagnostic, ...] = ()
+    """Why the program is refused or does not parse (never a limit: that is no fault of it)."""
+
+
 class _Died(Exception):
     pass
 
@@ -425,6 +435,13 @@ class Engine:
             timed_out=box.get("timed_out", False),
             diagnostics=diagnostics,
         )
+
+    def fingerprint(self, program: str) -> Fingerprint:
+        """The program's statements as one order-free hash, parsed inside a worker."""
+        box: dict = {}
+        self._run([{"op": "fingerprint", "id": next(self._ids), "program": program}], self.config.wall_s,
+                  lambda _, r: box.update(r), "reading the statements")
+        return Fingerprint(box.get("fingerprint"), tuple(Diagnostic.from_dict(d) for d in box.get("errors", [])))
 
     def deconstruct(self, program: str, name: str = "the program") -> "Deconstruction":
         """Classify every statement of a program (parsed inside a worker); `name` says which

@@ -1,12 +1,18 @@
 """Faithfulness: does the recombined structure mean what the original program means?
 
-Both are solved (bounded): the same satisfiability, the same number of answer sets (up to a
-cap), the same answer sets on the predicates both show, and the same optimal cost.
+First by its statements: when the recombined program holds the same statements as the original
+(as clingo.ast reads them, in any order), it is faithful with nothing solved. Otherwise both are
+solved (bounded, at the same time where the engine has workers to spare): the same
+satisfiability, the same optimal cost, and the same answer sets on the predicates both show.
+Collections are only compared whole: a side with more answer sets than the bound makes the
+verdict inconclusive, unless one of its answer sets is missing from the other side's complete
+collection, a difference no enumeration order can explain.
 """
 
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from asp_ft_tui.asp.guard import code_only
@@ -57,16 +63,35 @@ def _ran_out(result, time_limit: float) -> str:
     return f"ran out of its {time_limit:g} s time limit"
 
 
+def _both(engine, work, original: str, recombined: str):
+    """`work` on both programs: at the same time when the pool has a worker for each."""
+    if engine.config.workers < 2:
+        return work(original), work(recombined)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="faithful") as pool:
+        other = pool.submit(work, recombined)
+        return work(original), other.result()
+
+
+def _first_lines(diagnostics) -> str:
+    return "; ".join(d.message.splitlines()[0] for d in diagnostics if d.severity == "error")
+
+
 def compare(engine, original: str, recombined: str, *, cap: int = 50, time_limit: float = 5.0) -> Verdict:
-    a = engine.solve(original, models=cap, time_limit=time_limit)
+    """The verdict on `recombined` against `original`, comparing at most `cap` answer sets a side."""
+    mine, theirs = _both(engine, engine.fingerprint, original, recombined)
+    if mine.errors:
+        return Verdict(INCONCLUSIVE, "the original program has errors: " + "; ".join(d.message for d in mine.errors))
+    if theirs.errors:
+        return Verdict(NOT_FAITHFUL, f"the recombined program has errors: {_first_lines(theirs.errors)}")
+    if mine.digest is not None and mine.digest == theirs.digest:
+        return Verdict(FAITHFUL, "the same statements as the original")
+    # One more than the bound: a side that finds it has more answer sets than are compared.
+    a, b = _both(engine, lambda program: engine.solve(program, models=cap + 1, time_limit=time_limit),
+                 original, recombined)
     if a.status == "ERROR":
         return Verdict(INCONCLUSIVE, "the original program has errors: " + "; ".join(d.message for d in a.diagnostics))
-    # When the original ran out, no answer sets can be compared: the recombined program is only
-    # checked for errors (one answer set, not `cap` more to wait for).
-    b = engine.solve(recombined, models=1 if _out(a) else cap, time_limit=time_limit)
     if b.status == "ERROR":
-        text = "; ".join(d.message.splitlines()[0] for d in b.diagnostics if d.severity == "error")
-        return Verdict(NOT_FAITHFUL, f"the recombined program has errors: {text}")
+        return Verdict(NOT_FAITHFUL, f"the recombined program has errors: {_first_lines(b.diagnostics)}")
     for name, result in (("the original", a), ("the recombined program", b)):
         if _out(result):
             return Verdict(INCONCLUSIVE, f"solving {name} {_ran_out(result, time_limit)}")
@@ -80,11 +105,12 @@ def compare(engine, original: str, recombined: str, *, cap: int = 50, time_limit
     predicate_of = {x: signature(x) for x in set().union(*a.models, *b.models)}
     in_original = {predicate_of[x] for x in set().union(*a.models)}
     in_recombined = {predicate_of[x] for x in set().union(*b.models)}
+    # A predicate is only missing from a side for sure when that side's collection is complete.
     lost = in_original - in_recombined
-    if lost:
+    if lost and b.exhausted:
         return Verdict(NOT_FAITHFUL, f"predicates missing from the recombined answer sets: {', '.join(sorted(lost))}")
     extra = in_recombined - in_original
-    if extra and _SHOW.search(code_only(recombined)):
+    if extra and a.exhausted and _SHOW.search(code_only(recombined)):
         return Verdict(NOT_FAITHFUL, f"predicates only in the recombined answer sets: {', '.join(sorted(extra))}")
     shared = in_original & in_recombined
 
@@ -93,16 +119,22 @@ def compare(engine, original: str, recombined: str, *, cap: int = 50, time_limit
             return set(map(frozenset, models))
         return {frozenset(x for x in m if predicate_of[x] in shared) for m in models}
 
-    same_sets = project(a.models) == project(b.models)
+    sets_a, sets_b = project(a.models), project(b.models)
+    cost = f", optimal cost {list(a.cost)}" if a.cost else ""
     if a.exhausted and b.exhausted:
-        if len(a.models) != len(b.models):
-            return Verdict(NOT_FAITHFUL, f"{len(a.models)} answer sets in the original, {len(b.models)} recombined")
-        if not same_sets:
-            return Verdict(NOT_FAITHFUL, "the answer sets differ on the shared predicates")
-        return Verdict(FAITHFUL, f"{len(a.models)} answer sets agree" + (f", optimal cost {list(a.cost)}" if a.cost else ""))
-    if a.exhausted != b.exhausted:
-        counts = [str(len(x.models)) if x.exhausted else f"more than {len(x.models) - 1}" for x in (a, b)]
-        return Verdict(NOT_FAITHFUL, f"{counts[0]} answer sets in the original, {counts[1]} recombined")
-    if same_sets:
-        return Verdict(FAITHFUL, f"the first {cap} answer sets agree")
-    return Verdict(INCONCLUSIVE, f"more than {cap} answer sets; the first {cap} differ")
+        if sets_a == sets_b:
+            return Verdict(FAITHFUL, f"{len(sets_a)} answer sets agree{cost}")
+        if len(sets_a) != len(sets_b):
+            return Verdict(NOT_FAITHFUL, f"{len(sets_a)} answer sets in the original, {len(sets_b)} recombined")
+        return Verdict(NOT_FAITHFUL, "the answer sets differ on the shared predicates")
+    # One side complete, the other not: an answer set outside the complete collection is a
+    # difference whatever the order of enumeration.
+    if a.exhausted and not sets_b <= sets_a:
+        return Verdict(NOT_FAITHFUL, f"an answer set of the recombined program is not one of the original's "
+                                     f"{len(sets_a)}")
+    if b.exhausted and not sets_a <= sets_b:
+        return Verdict(NOT_FAITHFUL, f"an answer set of the original is not one of the recombined program's "
+                                     f"{len(sets_b)}")
+    where = " in the recombined program" if a.exhausted else " in the original" if b.exhausted else ""
+    same_cost = f"the same optimal cost {list(a.cost)}; " if a.cost else ""
+    return Verdict(INCONCLUSIVE, f"{same_cost}more than {cap} answer sets{where}: not compared")

@@ -131,6 +131,10 @@ def handle(request: dict) -> dict:
                 return {"deconstruction": {"statements": [], "instance": [], "generator": [], "hard": [], "soft": [],
                                            "objective": [], "show": [], "directives": [], "errors": errors}}
         return {"deconstruction": deconstruct(request["program"]).to_dict()}
+    if op == "fingerprint":
+        from asp_ft_tui.asp.statements import fingerprint
+
+        return fingerprint(request["program"])
     if op == "ping":
         return {"pong": True, "walls": _walls}
     return {"error": f"unknown op {op!r}"}
@@ -145,6 +149,7 @@ def main() -> int:
     import asp_ft_tui.asp.checker  # noqa: F401
     import asp_ft_tui.asp.corrupt  # noqa: F401
     import asp_ft_tui.asp.deconstruct  # noqa: F401
+    import asp_ft_tui.asp.statements  # noqa: F401
     from asp_ft_tui.asp import sandbox
 
     global _walls

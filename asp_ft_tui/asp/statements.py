@@ -1,0 +1,67 @@
+"""A program's statements as one order-free fingerprint: equal fingerprints, the same program.
+
+Worker side (clingo.ast parses untrusted text); the engine asks for it (`Engine.fingerprint`) and
+faithfulness compares two programs by it before solving anything. The fingerprint is a hash of
+the sorted multiset of the statements' clingo.ast string forms, so statement order, comments and
+layout do not count, and variable names, terms and every operator do. Plain facts skip
+clingo.ast (see facts.py): their text with the blanks outside strings taken out is the form
+clingo prints. Where a fact went through clingo.ast on one side and through the text on the
+other (the fact walk gave up on one program), the forms may differ: a missed shortcut, never a
+false match.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from asp_ft_tui.asp.checker import _parse_only
+from asp_ft_tui.asp.deconstruct import _statement_nodes
+from asp_ft_tui.asp.diagnostics import parse_messages
+from asp_ft_tui.asp.facts import Positions
+from asp_ft_tui.asp.guard import forbidden_directives
+
+# A string (kept whole: its blanks are its content) or blanks outside strings (dropped).
+_BLANKS_OUTSIDE_STRINGS = re.compile(r'("(?:[^\\"\n]|\\.)*")|[ \t]+')
+
+
+def _parse_errors(program: str) -> list[dict]:
+    _, raw = _parse_only(program)
+    return [d.to_dict() for d in parse_messages(raw, program.encode("utf-8"), 0) if d.severity == "error"]
+
+
+def fingerprint(program: str) -> dict:
+    """`{"fingerprint": hex or None, "errors": [diagnostic dicts]}`: None with errors when the
+    program is refused or does not parse, None alone when it has program parts besides base
+    (their statements' order decides where they belong)."""
+    from clingo.ast import ASTType
+
+    forbidden = forbidden_directives(program)
+    if forbidden:
+        return {"fingerprint": None, "errors": [d.to_dict() for d in forbidden]}
+    if not program.isascii():
+        # A bad character's message, handed to a Python logger, kills the process (see
+        # checker.py): such text is parsed with the messages going to stderr first.
+        errors = _parse_errors(program)
+        if errors:
+            return {"fingerprint": None, "errors": errors}
+    try:
+        nodes, plain = _statement_nodes(program, Positions(program))
+    except RuntimeError:
+        return {"fingerprint": None, "errors": _parse_errors(program)}
+    keys: list[str] = []
+    for node in nodes:
+        kind = node.ast_type
+        if kind == ASTType.Comment:
+            continue
+        if kind == ASTType.Program:
+            if node.name != "base" or len(node.parameters):
+                return {"fingerprint": None, "errors": []}
+            continue
+        keys.append(str(node))
+    if plain is not None and plain.starts:
+        facts = "\x00".join(map(program.__getitem__, map(slice, plain.starts, plain.ends)))
+        keys += _BLANKS_OUTSIDE_STRINGS.sub(r"\1", facts).split("\x00")  # no NUL: the guard refuses it
+    keys.sort()
+    return {"fingerprint": hashlib.blake2b("\x00".join(keys).encode("utf-8"), digest_size=16).hexdigest(),
+            "errors": []}
