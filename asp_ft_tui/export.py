@@ -74,8 +74,9 @@ def select(samples: list[Sample], only: str, decisions: dict | None = None) -> l
         status = review_status(sample, decision)
         if status not in wanted:
             continue
-        if decision is not None and decision.edit and status == "approved":
-            # A reviewer's fix: exported whatever the original answer was (checked again below).
+        if decision is not None and decision.edit is not None and status == "approved":
+            # A reviewer's fix: exported whatever the original answer was (checked again below;
+            # an edit that emptied the answer stops the export instead of exporting the original).
             out.append(Sample(**{**sample.to_dict(), "answer": decision.edit, "valid": True}))
         elif sample.valid:
             out.append(sample)

@@ -135,16 +135,18 @@ def test_the_export_refuses_empty_answers_and_prompts_and_writes_nothing(engine,
     assert err.value.problems == [f"{stale.key}: empty answer", f"{mute.key}: empty prompt"]
     assert on_disk(workspace.data_dir) == before
 
-    # A reviewer's edit that leaves only a comment: approved, valid for clingo, and still empty.
-    edited, other = samples[0], next(s for s in samples if s.group != samples[0].group)
+    # Reviewers' edits that leave nothing or only a comment: approved, valid for clingo, and empty.
+    emptied, noted = samples[0], samples[1]
+    other = next(s for s in samples if s.group != samples[0].group)
     with CurationStore.for_workspace(workspace) as store:
-        store.record(edited.key, "approved", edited.content_hash, edit="% nothing to do here\n")
+        store.record(emptied.key, "approved", emptied.content_hash, edit="")
+        store.record(noted.key, "approved", noted.content_hash, edit="% nothing to do here\n")
         store.record(other.key, "approved", other.content_hash)
         decisions = store.decisions()
     with pytest.raises(ExportError, match="empty answer or prompt") as err:
         export_dataset(samples, library.benchmarks, workspace.data_dir, engine.validate_many,
                        ExportSettings(only="approved"), decisions)
-    assert err.value.problems == [f"{edited.key}: empty answer"]
+    assert err.value.problems == [f"{emptied.key}: empty answer", f"{noted.key}: empty answer"]
     assert on_disk(workspace.data_dir) == before
 
 
