@@ -280,7 +280,8 @@ def build_samples(
     for n, (bench, _, structure, meta) in enumerate(todo):
         for entry in (meta or {}).get("repairs") or []:
             slot = entry.get("slot", "")
-            if slot not in dict(structure.components()) or not entry.get("error") or not has_code(entry.get("code") or ""):
+            broken = entry.get("code") or ""
+            if slot not in dict(structure.components()) or not entry.get("error") or not has_code(broken):
                 continue
             final = structure.code_of(slot)
             context = structure.context_for(slot)
@@ -290,8 +291,8 @@ def build_samples(
             built[n].append(Sample(
                 key=sample_key(bench.id, "repair", slot, operator="teacher", seed=int(entry.get("round", 0))),
                 benchmark_id=bench.id, group=bench.group, task="repair", slot=slot,
-                system=prompts.text("task_repair"), user=repair_user(entry["code"], entry["error"], context),
-                answer=final, context=context, operator="teacher", broken=entry["code"], error=entry["error"]))
+                system=prompts.text("task_repair"), user=repair_user(broken, entry["error"], context),
+                answer=final, context=context, operator="teacher", broken=broken, error=entry["error"]))
 
     for n, (bench, print_, _, _) in enumerate(todo):
         # Two tones with one text, two constraints with one description and rule, a repeated repair round.
