@@ -268,23 +268,38 @@ def test_convert_says_why_it_exports_nothing_when_valid_would_be_empty(engine, t
     assert on_disk(ws.data_dir) == before and not (ws.data_dir / "exports").exists()
 
 
-async def test_the_app_shows_why_it_exports_nothing_when_valid_would_be_empty(engine, tmp_path):
+async def export_in_the_app(workspace, engine, choice: str) -> list:
+    """Press E, pick a choice (0: approved only, 1: approved + pending); the notifications shown."""
     from asp_ft_tui.tui.app import make_app
 
-    ws = _one_benchmark_approved(engine, tmp_path / "ws")
-    before = on_disk(ws.data_dir)
-    app = make_app(ws, engine=engine)
+    app = make_app(workspace, engine=engine)
     async with app.run_test(size=(120, 36)) as pilot:
         for _ in range(3):
             await app.workers.wait_for_complete()
             await pilot.pause()
         await pilot.press("E")
         await pilot.pause()
-        app.screen.query_one("#choice-0").press()  # approved only
+        app.screen.query_one(f"#choice-{choice}").press()
         for _ in range(3):
             await app.workers.wait_for_complete()
             await pilot.pause()
-        shown = [n for n in app._notifications if NO_VALID in n.message]
-        assert len(shown) == 1 and shown[0].severity == "error"
-        assert "approve samples from at least one more benchmark" in shown[0].message
+        return list(app._notifications)
+
+
+async def test_the_app_shows_why_it_exports_nothing_when_valid_would_be_empty(engine, tmp_path):
+    ws = _one_benchmark_approved(engine, tmp_path / "ws")
+    before = on_disk(ws.data_dir)
+    shown = [n for n in await export_in_the_app(ws, engine, "0") if NO_VALID in n.message]
+    assert len(shown) == 1 and shown[0].severity == "error"
+    assert "approve samples from at least one more benchmark" in shown[0].message
     assert on_disk(ws.data_dir) == before and not (ws.data_dir / "exports").exists()
+
+
+async def test_the_app_says_how_many_repeats_it_dropped(engine, tmp_path):
+    ws = _one_benchmark_approved(engine, tmp_path / "ws")
+    shutil.copytree(ws.benchmarks_dir / "Graph Problems" / "clique", ws.benchmarks_dir / "Copies" / "clique again")
+    build(engine, ws, discover(ws.benchmarks_dir).benchmarks)
+    shown = [n.message for n in await export_in_the_app(ws, engine, "1") if n.message.startswith("exported")]
+    (card,) = [json.loads(p.read_text()) for p in (ws.data_dir / "exports").glob("*/card.json")]
+    assert card["repeats_dropped"] > 0
+    assert len(shown) == 1 and f"({card['repeats_dropped']} repeated samples dropped)" in shown[0]

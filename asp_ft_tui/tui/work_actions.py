@@ -135,5 +135,7 @@ class WorkActions:
             self.post_message(self.WorkDone(f"export stopped: {err}" + (f" ({details})" if details else ""), "error"))
             return
         counts = ", ".join(f"{k} {v}" for k, v in result.counts.items() if v)
-        self.post_message(self.WorkDone(f"exported {counts} to {result.path}"))
+        repeats = result.card["repeats_dropped"]
+        dropped = f" ({repeats} repeated samples dropped)" if repeats else ""
+        self.post_message(self.WorkDone(f"exported {counts}{dropped} to {result.path}"))
 
