@@ -150,6 +150,20 @@ e2(X) :- e1(X).
     assert parts.repeats().repeated == 0
 
 
+def test_pooled_and_classically_negated_heads_are_definitions_of_their_predicate():
+    program = """\
+n(1..3).
+{ c(X) : n(X) }.
+p(X;Y) :- c(X), c(Y), X < Y.
+-q(X) :- n(X), not c(X).
+:- p(1), p(2).
+:- -q(1).
+"""
+    parts = _check_placement(program)
+    assert [[s.text for s in c.support] for c in parts.hard] == [["p(X;Y) :- c(X), c(Y), X < Y."],
+                                                                 ["-q(X) :- n(X), not c(X)."]]
+
+
 def _random_program(rng: random.Random) -> str:
     """A random web of definitions over one choice, read by random hard, weak and penalty
     constraints: chains, shared and private helpers, recursion and negation."""

@@ -215,11 +215,17 @@ def _atoms(node) -> set[str]:
         if not hasattr(item, "ast_type"):
             continue
         if item.ast_type == ASTType.SymbolicAtom:
-            term = item.symbol
-            if term.ast_type == ASTType.Function:
-                found.add(f"{term.name}/{len(term.arguments)}")
-            elif term.ast_type == ASTType.SymbolicTerm and term.symbol.type.name == "Function":
-                found.add(f"{term.symbol.name}/{len(term.symbol.arguments)}")
+            terms = [item.symbol]
+            while terms:  # `p(a;b)` is a pool of atoms, `-p(a)` a negated one
+                term = terms.pop()
+                if term.ast_type == ASTType.Function:
+                    found.add(f"{term.name}/{len(term.arguments)}")
+                elif term.ast_type == ASTType.SymbolicTerm and term.symbol.type.name == "Function":
+                    found.add(f"{term.symbol.name}/{len(term.symbol.arguments)}")
+                elif term.ast_type == ASTType.Pool:
+                    terms.extend(term.arguments)
+                elif term.ast_type == ASTType.UnaryOperation:
+                    terms.append(term.argument)
             continue
         for key in item.child_keys:
             stack.append(getattr(item, key))
