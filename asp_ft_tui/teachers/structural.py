@@ -1,49 +1,100 @@
 """The structural teacher: offline, no language model.
 
 Components come from the clingo engine's deconstruction of the reference program; descriptions
-from the comment directly above each statement, else a plain sentence built from its predicates;
+from the comment above each statement or above its block, cleaned of labels such as
+`Constraint:`, else a plain sentence built from its predicate names (teachers/sentences.py);
 tone variants are fixed per-tone templates (`template_tones`), and are labelled so.
 """
 
 from __future__ import annotations
 
 import json
+import re
 
 from asp_ft_tui.asp.deconstruct import Component, Deconstruction, Statement
 from asp_ft_tui.domain.benchmarks import Benchmark
 from asp_ft_tui.domain.structure import Rule, Structure
 from asp_ft_tui.domain.tones import TONES, template_tone
 from asp_ft_tui.prompts import PromptSet
+from asp_ft_tui.teachers import sentences
 from asp_ft_tui.teachers.base import Estimate, Extraction, TeacherError
 
 
-def _names(signatures) -> str:
-    names = sorted({s.split("/")[0] for s in signatures})
-    if not names:
-        return "the problem's atoms"
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+_GROUPS = {"fact": "instance", "const": "instance", "choice": "choice", "disjunction": "choice",
+           "definition": "rule", "constraint": "rule", "weak": "rule"}
 
 
-def _joined(statements: list[Statement]) -> str:
-    parts = [text for text in (s.description for s in statements if s.comment) if text]
-    return " ".join(p if p.endswith((".", "!", "?")) else p + "." for p in parts)
+class _Headings:
+    """What describes each statement: its own comment, else the comment heading its block (the
+    consecutive statements below one comment, no blank line between, of one group: facts, choices,
+    rules), as a cleaned sentence."""
+
+    def __init__(self, statements: list[Statement]) -> None:
+        self.statements = statements
+        self.known: dict[int, str] = {}
+
+    def __call__(self, statement: Statement) -> str:
+        # Walk up the block to its comment; remember the answer for every statement passed, so
+        # the 100,000 uncommented facts of one block cost one walk, not one each.
+        index, passed = statement.index, []
+        while index not in self.known:
+            current = self.statements[index]
+            passed.append(index)
+            if current.comment:
+                self.known[index] = sentences.from_comment(current.description)
+            elif index == 0 or current.line > self.statements[index - 1].end_line + 1 or \
+                    _GROUPS.get(current.kind, current.kind) != _GROUPS.get(self.statements[index - 1].kind):
+                self.known[index] = ""
+            else:
+                index -= 1
+        for seen in passed:
+            self.known[seen] = self.known[index]
+        return self.known[index]
 
 
-def describe_instance(statements: list[Statement]) -> str:
-    return _joined(statements) or f"The instance facts for {_names(h for s in statements for h in s.heads)}."
+def _described(statements: list[Statement], heading) -> tuple[list[str], list[Statement]]:
+    """The distinct sentences describing some of the statements, in order, and the statements
+    nothing describes."""
+    said: dict[str, None] = {}
+    left: list[Statement] = []
+    for s in statements:
+        text = heading(s)
+        if text:
+            said[text] = None
+        else:
+            left.append(s)
+    return list(said), left
 
 
-def describe_generator(statements: list[Statement]) -> str:
-    return _joined(statements) or f"Choose the {_names(h for s in statements for h in s.heads)} atoms of a solution."
+def describe_instance(statements: list[Statement], heading) -> str:
+    said, left = _described(statements, heading)
+    constants = [m[1] for s in left if (m := re.match(r"#const\s+(\w+)", s.text))]
+    rest = sentences.instance_sentence((h for s in left for h in s.heads), constants, also=bool(said))
+    return " ".join([*said, rest]).strip()
 
 
-def describe_component(component: Component, soft: bool) -> str:
-    if component.statement.description:
-        return component.statement.description
-    uses = _names(component.statement.deps)
+def describe_generator(statements: list[Statement], heading) -> str:
+    said, left = _described(statements, heading)
+    chosen = [h for s in left if s.kind in ("choice", "disjunction") for h in s.heads]
+    derived = [h for s in left if s.kind == "definition" for h in s.heads]
+    rest = sentences.generator_sentence(chosen, derived, also=bool(said))
+    return " ".join([*said, rest]).strip()
+
+
+def describe_component(component: Component, soft: bool, heading) -> str:
+    own = heading(component.statement)
+    if own:
+        return own
+    statement = component.statement
     if soft:
-        return f"Penalise solutions according to {uses}."
-    return f"No solution may have {uses} in the combination the rule describes."
+        return sentences.penalty_sentence(statement.text, statement.deps)
+    return sentences.constraint_sentence(statement.text, statement.deps)
+
+
+def describe_objective(statements: list[Statement], heading) -> str:
+    said, _ = _described(statements, heading)
+    return " ".join(said) or sentences.objective_sentence(
+        " ".join(s.text for s in statements), sorted({d for s in statements for d in s.deps}))
 
 
 def _kinds_by_line(statements: list[Statement]) -> list[dict]:
@@ -85,19 +136,21 @@ class StructuralTeacher:
         if parts.errors:
             raise TeacherError(_failure(parts.errors), raw)
         generator = [*parts.generator, *parts.directives]
+        heading = _Headings(parts.statements)
         structure = Structure(
             instance_template="\n".join(s.text for s in parts.instance),
             generator="\n".join(s.text for s in generator),
-            hard_constraints=[Rule(describe_component(c, soft=False), c.code) for c in parts.hard],
-            soft_constraints=[Rule(describe_component(c, soft=True), c.code) for c in parts.soft],
+            hard_constraints=[Rule(describe_component(c, False, heading), c.code) for c in parts.hard],
+            soft_constraints=[Rule(describe_component(c, True, heading), c.code) for c in parts.soft],
             global_objective="\n".join(s.text for s in parts.objective),
             show=[s.text for s in parts.show] or None,
         )
-        base = {"instance": describe_instance(parts.instance), "generator": describe_generator(generator)}
+        base = {"instance": describe_instance(parts.instance, heading),
+                "generator": describe_generator(generator, heading)}
         base.update({f"hard/{i}": r.description for i, r in enumerate(structure.hard_constraints)})
         base.update({f"soft/{i}": r.description for i, r in enumerate(structure.soft_constraints)})
         if structure.global_objective:
-            base["objective"] = _joined(parts.objective) or "Minimise the total weight of all penalties."
+            base["objective"] = describe_objective(parts.objective, heading)
         toned = {slot: template_tone(text, tone) for slot, text in base.items()}
         structure.hard_constraints = [Rule(toned[f"hard/{i}"], r.asp_rule) for i, r in enumerate(structure.hard_constraints)]
         structure.soft_constraints = [Rule(toned[f"soft/{i}"], r.asp_rule) for i, r in enumerate(structure.soft_constraints)]
