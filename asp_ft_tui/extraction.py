@@ -22,7 +22,8 @@ from asp_ft_tui import __version__
 from asp_ft_tui.asp.faithful import FAITHFUL, INCONCLUSIVE, compare
 from asp_ft_tui.domain.benchmarks import Benchmark
 from asp_ft_tui.domain.labels import clean_description
-from asp_ft_tui.domain.structure import Rule, Structure, StructureError, meta_path, read_json, structure_path
+from asp_ft_tui.domain.structure import (META_FILE, STRUCTURE_FILE, Rule, Structure, StructureError, meta_path, read_json,
+                                         structure_path)
 from asp_ft_tui.domain.structure import dump_json as _dump_json
 from asp_ft_tui.domain.tones import TONES, pick_tone
 from asp_ft_tui.fsio import atomic_write_text, make_dirs
@@ -100,9 +101,9 @@ def _write(bench: Benchmark, meta: dict, structure: Structure | None = None) -> 
     another pipeline's. Into the benchmark's folder, or its cache folder when that is read-only."""
     if bench.home is not None:
         make_dirs(bench.home)
-    atomic_write_text(meta_path(bench), dump_json(meta))
+    atomic_write_text(bench.structure_home / META_FILE, dump_json(meta))
     if structure is not None:
-        atomic_write_text(bench.structure_home / "structure.json", dump_json(structure.to_dict()))
+        atomic_write_text(bench.structure_home / STRUCTURE_FILE, dump_json(structure.to_dict()))
 
 
 def clean_descriptions(descriptions: dict[str, str], meta: dict) -> dict[str, str]:

@@ -151,8 +151,10 @@ def structure_path(bench) -> Path:
 
 
 def meta_path(bench) -> Path:
-    """Where a benchmark's sidecar is read from and written to."""
-    return bench.structure_home / META_FILE
+    """Where a benchmark's sidecar is read from: like structure.json (a read-only folder may hold
+    ours from before it became read-only). Writers use `bench.structure_home`."""
+    own = bench.structure_home / META_FILE
+    return own if bench.home is None or own.is_file() else bench.path / META_FILE
 
 
 class StructureError(ValueError):
