@@ -14,6 +14,7 @@ import pytest
 from asp_ft_tui import paths
 from asp_ft_tui.asp.engine import Engine, EngineConfig
 from asp_ft_tui.domain.benchmarks import discover
+from asp_ft_tui.domain.labels import clean_description
 from asp_ft_tui.domain.tones import TONES
 from asp_ft_tui.prompts import load_prompts
 from asp_ft_tui.teachers.structural import StructuralTeacher
@@ -97,6 +98,9 @@ def _problems(text: str) -> list[str]:
         found.append(f"empty slot near {EMPTY_SLOT.search(text)[0]!r}")
     if LABEL.match(text):
         found.append("starts with a label")
+    cleaned = clean_description(text)
+    if cleaned.changed or cleaned.flag:
+        found.append(f"the label importer would change or flag it: {cleaned}")
     if not FULL_STOP.search(text):
         found.append("no final full stop")
     return found
