@@ -105,7 +105,7 @@ class Deconstruction:
     these instead of the texts."""
 
     def slot_of(self, statement: Statement) -> list[str]:
-        """Which slots hold a statement (a support definition can travel with several)."""
+        """Which slots hold a statement (a list: a deconstruction built elsewhere may repeat one)."""
         slots = []
         for name in ("instance", "generator", "objective", "show", "directives"):
             if any(s.index == statement.index for s in getattr(self, name)):
@@ -127,7 +127,7 @@ class Deconstruction:
         return Repeats(len(placed) - len({s.index for s in placed}), len(placed))
 
     def recombine(self) -> str:
-        """The program again, from its slots (support shared by constraints appears once)."""
+        """The program again, from its slots, each statement once."""
         seen: set[int] = set()
         out: list[str] = []
 
