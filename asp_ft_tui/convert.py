@@ -38,7 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of tones, corruptions and the split (default 0)")
     parser.add_argument("--only", choices=ONLY, default="valid", help="which samples to export (default: valid)")
     parser.add_argument("--repair-rate", type=float, default=0.5, help="chance of a repair pair per valid snippet")
-    parser.add_argument("--valid-fraction", type=fraction, default=0.2, help="share of groups in valid (default 0.2)")
+    parser.add_argument("--valid-fraction", type=fraction, default=0.2, help="share of groups in valid (default 0.2; at least one group whenever there are two)")
     parser.add_argument("--test-fraction", type=fraction, default=0.0, help="share of groups in a test split (default 0)")
     parser.add_argument("--all-tones", action="store_true", help="all five tone variants of every description")
     parser.add_argument("--budget-chars", type=int, default=16_000, help="report samples longer than this")
@@ -128,6 +128,8 @@ def _convert(args: argparse.Namespace, workspace, source: Path, data_dir: Path, 
     print(f"benchmarks: {row['benchmarks']} (extracted {row['extracted']}, cached {row['cached']}, failed {row['failed']})")
     print(f"samples built: {len(samples)} ({report.built} benchmarks built, {report.cached} from cache); "
           f"exported: " + ", ".join(f"{k} {v}" for k, v in result.counts.items() if v or k != "test"))
+    if result.card.get("repeats_dropped"):
+        print(f"repeated samples (same prompt and answer) written once: {result.card['repeats_dropped']} dropped")
     if result.card["duplicates"]:
         print(f"duplicate benchmarks kept in one group: {result.card['duplicates']}")
     print(f"export {result.export_id}: {result.path}")
