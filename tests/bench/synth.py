@@ -11,7 +11,9 @@ third with soft constraints and the penalty objective. Every `variant_every`-th 
 
 from __future__ import annotations
 
+import json
 import random
+import re
 import sys
 from pathlib import Path
 
@@ -243,4 +245,336 @@ def make_workspace(root: Path, count: int, *, seed: int = 0, **kwargs) -> Worksp
     """A fresh workspace whose data/benchmarks holds `count` synthetic benchmarks."""
     workspace = init_workspace(root, with_samples=False)
     make_benchmark_tree(workspace.benchmarks_dir, count, seed=seed, **kwargs)
+    return workspace
+
+
+# --- Trees with foreign caches: structure.json as another pipeline (Gemini, the seed) left it ---
+#
+# Three more families like the real tree's hard cases: exam timetables with thousands of answer
+# sets, rosters whose optimum takes seconds to prove, and logistics planning whose support
+# definitions (truck and package positions) several constraints share. Their caches have no
+# sidecar, tone labels and odd descriptions like a teacher's, components split verbatim from the
+# program (in another order), a few with renamed variables, and on request one that is wrong.
+
+TONE_LABELS = ("Business Requirements: ", "Sanity check: ", "Academic: ", "**Casual:** ", "Succinct: ", "Didactic: ")
+NON_ASCII = "Zwei Einträge dürfen sich nie überschneiden – niemals; «règle» stricte ✓"
+
+
+def _exams(rng: random.Random, n: int, soft: bool) -> tuple[str, str]:
+    slots, rooms, n = 4, 2, 5 + n % 4
+    exams = [f"x{i}" for i in range(1, n + 1)]
+    planted = {e: (1 + i % slots, 1 + (i // slots) % rooms) for i, e in enumerate(exams)}
+    clashes = sorted({(a, b) for i, a in enumerate(exams) for b in exams[i + 1:]
+                      if planted[a][0] != planted[b][0] and rng.random() < 0.15})
+    asp = [
+        f"% Place {n} exams into {slots} slots and {rooms} rooms; many timetables are possible.",
+        "",
+        "% --- Instance ---",
+        "",
+        "% The exams to schedule.",
+        f"exam({'; '.join(exams)}).",
+        "% The time slots and the rooms.",
+        f"slot(1..{slots}).",
+        f"room(1..{rooms}).",
+        "% Exams that share students.",
+        f"clash({'; '.join(f'{a},{b}' for a, b in clashes) or 'x1,x1'}).",
+        "",
+        "% --- Generator ---",
+        "",
+        "% Every exam gets exactly one slot and room.",
+        "{ at(E,S,R) : slot(S), room(R) } = 1 :- exam(E).",
+        "",
+        "% --- Hard constraints ---",
+        "",
+        "% A room holds one exam per slot.",
+        ":- at(E1,S,R), at(E2,S,R), E1 < E2.",
+        "% Exams that share students are in different slots.",
+        ":- clash(A,B), A != B, at(A,S,_), at(B,S,_).",
+        "",
+        "% Show the slot and room of every exam.",
+        "#show at/3.",
+    ]
+    nl = (f"Schedule the exams {', '.join(exams)} into slots 1 to {slots} and rooms 1 to {rooms}, one exam per "
+          f"room and slot; exams sharing students ({', '.join(f'{a} and {b}' for a, b in clashes) or 'none'}) "
+          "must be in different slots.")
+    return nl, "\n".join(asp) + "\n"
+
+
+def _roster(rng: random.Random, n: int, soft: bool) -> tuple[str, str]:
+    nurses, days = (5, 4) if n % 2 else (6, 3)
+    wishes = sorted({(rng.randint(1, nurses), rng.randint(1, days), rng.choice("men")) for _ in range(4)})
+    asp = [
+        f"% Roster {nurses} nurses over {days} days with balanced loads; the optimum is slow to prove.",
+        "",
+        "% --- Instance ---",
+        "",
+        "% The nurses, the days and the shifts.",
+        f"nurse(1..{nurses}).",
+        f"day(1..{days}).",
+        "shift(m;e;n).",
+        "% How many nurses every shift needs.",
+        "need(D,m,2) :- day(D).",
+        "need(D,e,1) :- day(D).",
+        "need(D,n,1) :- day(D).",
+        "% Shifts that nurses asked for.",
+        f"wish({'; '.join(f'{x},{d},{s}' for x, d, s in wishes)}).",
+        "",
+        "% --- Generator ---",
+        "",
+        "% A nurse works at most one shift a day.",
+        "{ work(X,D,S) : shift(S) } <= 1 :- nurse(X), day(D).",
+        "",
+        "% --- Support ---",
+        "",
+        "% How many shifts each nurse works.",
+        "load(X,L) :- nurse(X), L = #count { D,S : work(X,D,S) }.",
+        "",
+        "% --- Hard constraints ---",
+        "",
+        "% Every shift gets exactly the nurses it needs.",
+        ":- need(D,S,K), #count { X : work(X,D,S) } != K.",
+        "% Nobody works a morning after a night.",
+        ":- work(X,D,n), work(X,D+1,m).",
+        "",
+        "% --- Soft constraints ---",
+        "",
+        "% Uneven loads cost the square of each load.",
+        'penalty("load", X, L*L) :- load(X,L).',
+        "% Working another shift than the one wished for costs 3.",
+        'penalty("wish", (X,D), 3) :- wish(X,D,S), work(X,D,T), T != S.',
+        "",
+        "% --- Objective ---",
+        "",
+        "% Minimise the total of all penalties.",
+        OBJECTIVE,
+        "",
+        "% Show the roster.",
+        "#show work/3.",
+    ]
+    nl = (f"Roster nurses 1 to {nurses} over days 1 to {days}: each day needs two nurses in the morning, one in the "
+          "evening and one at night, nobody works more than one shift a day or a morning after a night. Keep the "
+          f"loads even and honour the wishes ({', '.join(f'nurse {x} on day {d}: {s}' for x, d, s in wishes)}).")
+    return nl, "\n".join(asp) + "\n"
+
+
+def _logistics(rng: random.Random, n: int, soft: bool) -> tuple[str, str]:
+    places = ["depot", "mill", "port", "farm"][: 3 + n % 2]
+    packages = [f"p{i}" for i in range(1, 3 + n % 2)]
+    start = {p: rng.choice(places) for p in packages}
+    goal = {p: rng.choice([q for q in places if q != start[p]]) for p in packages}
+    # Enough steps for the plan that fetches and delivers each package in turn along the line.
+    horizon = len(packages) * 2 * len(places)
+    roads = [(a, b) for a, b in zip(places, places[1:])]
+    asp = [
+        f"% Deliver {len(packages)} packages with one truck on a line of {len(places)} places.",
+        "",
+        "% --- Instance ---",
+        "",
+        "% The truck, the places and the packages.",
+        "truck(t1).",
+        f"place({'; '.join(places)}).",
+        f"package({'; '.join(packages)}).",
+        "% Roads in both directions.",
+        f"road({'; '.join(f'{a},{b}; {b},{a}' for a, b in roads)}).",
+        "% Where everything starts and where packages must go.",
+        f"init_truck(t1,{places[0]}).",
+        f"init_pkg({'; '.join(f'{p},{start[p]}' for p in packages)}).",
+        f"goal({'; '.join(f'{p},{goal[p]}' for p in packages)}).",
+        f"#const horizon={horizon}.",
+        "step(1..horizon).",
+        "",
+        "% --- Generator ---",
+        "",
+        "% Each step a truck drives, loads or unloads, or waits.",
+        "{ drive(Tr,A,B,T) : road(A,B); load(P,Tr,T) : package(P); unload(P,Tr,T) : package(P) } <= 1 :- truck(Tr), step(T).",
+        "",
+        "% --- Support ---",
+        "",
+        "% Where the truck is at each step.",
+        "truck_at(Tr,L,0) :- init_truck(Tr,L).",
+        "truck_at(Tr,B,T) :- drive(Tr,_,B,T).",
+        "truck_at(Tr,L,T) :- truck_at(Tr,L,T-1), step(T), not moved(Tr,T).",
+        "moved(Tr,T) :- drive(Tr,_,_,T).",
+        "% Where each package is, on the ground or in a truck.",
+        "pkg_at(P,L,0) :- init_pkg(P,L).",
+        "pkg_at(P,L,T) :- unload(P,Tr,T), truck_at(Tr,L,T-1).",
+        "pkg_at(P,L,T) :- pkg_at(P,L,T-1), step(T), not load(P,_,T).",
+        "in(P,Tr,T) :- load(P,Tr,T).",
+        "in(P,Tr,T) :- in(P,Tr,T-1), step(T), not unload(P,Tr,T).",
+        "",
+        "% --- Hard constraints ---",
+        "",
+        "% Constraint: a truck drives only from where it is.",
+        ":- drive(Tr,A,_,T), not truck_at(Tr,A,T-1).",
+        "% Constraint: a package is loaded only where it lies and the truck is.",
+        ":- load(P,Tr,T), pkg_at(P,L,T-1), not truck_at(Tr,L,T-1).",
+        ":- load(P,_,T), not pkg_at(P,_,T-1).",
+        "% Constraint: a package is unloaded only from the truck holding it.",
+        ":- unload(P,Tr,T), not in(P,Tr,T-1).",
+        "% Constraint: every package ends at its goal.",
+        ":- goal(P,L), not pkg_at(P,L,horizon).",
+        "",
+        "% Show the plan.",
+        "#show drive/4.",
+        "#show load/3.",
+        "#show unload/3.",
+    ]
+    nl = (f"A truck starts at {places[0]} on the road {' - '.join(places)}. Deliver "
+          f"{', '.join(f'{p} from {start[p]} to {goal[p]}' for p in packages)} within {horizon} steps; each step "
+          "the truck drives to a neighbouring place, loads or unloads one package, or waits.")
+    return nl, "\n".join(asp) + "\n"
+
+
+HARD_FAMILIES = {"Scheduling/Exams": _exams, "Scheduling/Rostering": _roster}
+SHARED_FAMILIES = {"Planning": _logistics}
+_FOREIGN_NAMES = {"Scheduling/Exams": "exams", "Scheduling/Rostering": "roster", "Planning": "logistics", **FAMILY_NAMES}
+_SECTION = re.compile(r"^% --- (.+) ---$")
+_PREDICATE = re.compile(r"\b([a-z_]\w*)\(")
+_VARIABLE = re.compile(r"\b([A-Z]\w*)\b")
+
+
+def _statements(asp: str) -> list[tuple[str, str, str]]:
+    """(section, comment above, statement) for every statement of a generated program."""
+    out, section, comment = [], "", ""
+    for line in asp.splitlines():
+        header = _SECTION.match(line)
+        if header:
+            section, comment = header.group(1), ""
+        elif line.startswith("%"):
+            comment = line.lstrip("% ").strip()
+        elif line.strip():
+            out.append((section, comment, line))
+        else:
+            comment = ""
+    return out
+
+
+def _head(statement: str) -> str:
+    match = _PREDICATE.match(statement)
+    return match.group(1) if match else ""
+
+
+def _support_for(rule: str, support: list[str]) -> list[str]:
+    """The support definitions a rule needs, transitively, in program order (what Gemini repeats)."""
+    needed, grow = set(), set(_PREDICATE.findall(rule))
+    while grow - needed:
+        needed |= grow
+        grow = needed | {p for s in support if _head(s) in needed for p in _PREDICATE.findall(s)}
+    return [s for s in support if _head(s) in needed]
+
+
+def _rename(rule: str) -> str:
+    """The same rule with other variable names (meaning unchanged); strings are left alone."""
+    parts = re.split(r'("[^"]*")', rule)
+    return "".join(p if p.startswith('"') else _VARIABLE.sub(lambda m: m.group(1) + "x", p) for p in parts)
+
+
+def _make_wrong(rule: str) -> str | None:
+    """The rule with its last body literal negated (it then means something else), or None."""
+    body = rule.rstrip(".").rsplit(", ", 1)
+    if not rule.startswith(":-") or len(body) < 2 or not re.fullmatch(r"[a-z]\w*\(.*\)", body[1]):
+        return None
+    return f"{body[0]}, not {body[1]}."
+
+
+def _description(rng: random.Random, comment: str) -> str:
+    roll = rng.random()
+    if roll < 0.04:
+        return ""
+    if roll < 0.07:
+        return " ".join([comment] * 40)
+    if roll < 0.10:
+        return NON_ASCII
+    if roll < 0.45:
+        return rng.choice(TONE_LABELS) + comment
+    return comment
+
+
+def foreign_structure(asp: str, rng: random.Random, *, rename: bool = False, wrong: bool = False) -> dict:
+    """A structure.json as the seed's Gemini pipeline would have left it for `asp`."""
+    statements = _statements(asp)
+    by_section: dict[str, list[tuple[str, str]]] = {}
+    for section, comment, statement in statements:
+        key = "Show" if statement.startswith("#show") else section
+        by_section.setdefault(key, []).append((comment, statement))
+    support = [s for _, s in by_section.get("Support", [])]
+    instance = [s for _, s in by_section.get("Instance", [])]
+    if rng.random() < 0.5:
+        rng.shuffle(instance)
+    # Gemini puts #show into the generator, and support definitions into every rule that uses them.
+    generator = [s for _, s in by_section.get("Generator", [])] + [s for _, s in by_section.get("Show", [])]
+    hard = [[c, s] for c, s in by_section.get("Hard constraints", [])]
+    soft = [[c, s] for c, s in by_section.get("Soft constraints", [])]
+    if wrong:
+        for item in reversed(hard):
+            changed = _make_wrong(item[1])
+            if changed:
+                item[1] = changed
+                break
+        else:
+            raise ValueError("no hard constraint to make wrong")
+    if rename and hard:
+        hard[0][1] = _rename(hard[0][1])
+    if len(hard) > 1 and rng.random() < 0.5:
+        rng.shuffle(hard)
+
+    def rules(items):
+        return [{"description": _description(rng, c), "asp_rule": "\n".join([*_support_for(s, support), s])}
+                for c, s in items]
+
+    return {
+        "instance_template": "\n".join(instance),
+        "generator": "\n".join(generator),
+        "hard_constraints": rules(hard),
+        "soft_constraints": rules(soft),
+        "global_objective": "\n".join(s for _, s in by_section.get("Objective", [])),
+    }
+
+
+def make_foreign_tree(root: Path, count: int, *, seed: int = 0, wrong: int = 0, variant_every: int = 5,
+                      rename_every: int = 8) -> list[Path]:
+    """`count` benchmark folders below `root`, each with a foreign structure.json and no sidecar.
+
+    15% are hard scheduling problems (thousands of answer sets, or an optimum that takes seconds to
+    prove), 15% planning with shared support definitions, the rest the plain families. Every
+    `rename_every`-th cache has a constraint with renamed variables; the first `wrong` caches each
+    have one constraint that means something else."""
+    rng = random.Random(f"foreign-{seed}")
+    plain = list(FAMILIES)
+    folders: list[Path] = []
+    i = 0
+    while len(folders) < count:
+        slot = i % 20
+        if slot in (2, 9, 15):
+            category = list(HARD_FAMILIES)[slot % 2]
+            make = HARD_FAMILIES[category]
+        elif slot in (5, 12, 18):
+            category, make = "Planning", _logistics
+        else:
+            category = plain[i % len(plain)]
+            make = FAMILIES[category]
+        size = 5 + (i * 7 + seed) % 6
+        base = f"{_FOREIGN_NAMES[category]}_{seed}_{i}"
+        names = [base]
+        if variant_every and i % variant_every == variant_every - 1 and len(folders) + 1 < count:
+            names.append(f"{base}_variant_b")
+        for offset, name in enumerate(names):
+            nl, asp = make(rng, size + offset, i % 3 == 0)
+            folder = root / category / name
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / "NL.txt").write_text(nl + "\n", encoding="utf-8")
+            (folder / "ASP.txt").write_text(asp, encoding="utf-8")
+            structure = foreign_structure(asp, rng, rename=bool(rename_every) and i % rename_every == 4,
+                                          wrong=len(folders) < wrong)
+            (folder / "structure.json").write_text(json.dumps(structure, indent=2, ensure_ascii=False) + "\n",
+                                                   encoding="utf-8")
+            folders.append(folder)
+        i += 1
+    return folders
+
+
+def make_foreign_workspace(root: Path, count: int, *, seed: int = 0, **kwargs) -> Workspace:
+    """A fresh workspace whose data/benchmarks holds `count` benchmarks with foreign caches."""
+    workspace = init_workspace(root, with_samples=False)
+    make_foreign_tree(workspace.benchmarks_dir, count, seed=seed, **kwargs)
     return workspace
