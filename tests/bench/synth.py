@@ -531,14 +531,22 @@ def foreign_structure(asp: str, rng: random.Random, *, rename: bool = False, wro
     }
 
 
+def _short(nl: str, limit: int = 1500) -> str:
+    """A description of a large instance names its data, it does not list it (like real ones)."""
+    if len(nl) <= limit:
+        return nl
+    return nl[:limit].rsplit(" ", 1)[0] + " ... (the rest of the data is given as facts)."
+
+
 def make_foreign_tree(root: Path, count: int, *, seed: int = 0, wrong: int = 0, variant_every: int = 5,
-                      rename_every: int = 8) -> list[Path]:
+                      rename_every: int = 8, scale: int = 1) -> list[Path]:
     """`count` benchmark folders below `root`, each with a foreign structure.json and no sidecar.
 
     15% are hard scheduling problems (thousands of answer sets, or an optimum that takes seconds to
     prove), 15% planning with shared support definitions, the rest the plain families. Every
     `rename_every`-th cache has a constraint with renamed variables; the first `wrong` caches each
-    have one constraint that means something else."""
+    have one constraint that means something else. `scale` multiplies the plain families' sizes
+    (their instances grow about with its square)."""
     rng = random.Random(f"foreign-{seed}")
     plain = list(FAMILIES)
     folders: list[Path] = []
@@ -559,12 +567,12 @@ def make_foreign_tree(root: Path, count: int, *, seed: int = 0, wrong: int = 0, 
         if variant_every and i % variant_every == variant_every - 1 and len(folders) + 1 < count:
             names.append(f"{base}_variant_b")
         for offset, name in enumerate(names):
-            nl, asp = make(rng, size + offset, i % 3 == 0)
+            nl, asp = make(rng, (size + offset) * (scale if category in FAMILIES else 1), i % 3 == 0)
             folder = root / category / name
             folder.mkdir(parents=True, exist_ok=True)
-            (folder / "NL.txt").write_text(nl + "\n", encoding="utf-8")
+            (folder / "NL.txt").write_text(_short(nl) + "\n", encoding="utf-8")
             (folder / "ASP.txt").write_text(asp, encoding="utf-8")
-            structure = foreign_structure(asp, rng, rename=bool(rename_every) and i % rename_every == 4,
+            structure = foreign_structure(asp, rng, rename=bool(rename_every) and i % rename_every == 1,
                                           wrong=len(folders) < wrong)
             (folder / "structure.json").write_text(json.dumps(structure, indent=2, ensure_ascii=False) + "\n",
                                                    encoding="utf-8")
