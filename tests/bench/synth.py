@@ -7,6 +7,9 @@ third with soft constraints and the penalty objective. Every `variant_every`-th 
 
     from synth import make_workspace
     workspace = make_workspace(tmp / "ws", 1000, seed=1)
+
+`make_foreign_tree` / `make_foreign_workspace` write trees whose benchmarks carry another
+pipeline's structure.json (see the section below).
 """
 
 from __future__ import annotations
