@@ -3,7 +3,9 @@
 Worker side (clingo.ast parses untrusted text); the engine asks for it (`Engine.fingerprint`) and
 faithfulness compares two programs by it before solving anything. The fingerprint is a hash of
 the sorted multiset of the statements' clingo.ast string forms, so statement order, comments and
-layout do not count, and variable names, terms and every operator do. Plain facts skip
+layout do not count, nor do the names of variables (a statement's variables are its own:
+`:- a(X), b(X).` and `:- a(Y), b(Y).` say the same, so each statement's are renamed in order of
+first appearance), while terms and every operator do. Plain facts skip
 clingo.ast (see facts.py): their text with the blanks outside strings taken out is the form
 clingo prints. Where a fact went through clingo.ast on one side and through the text on the
 other (the fact walk gave up on one program), the forms may differ: a missed shortcut, never a
@@ -23,6 +25,20 @@ from asp_ft_tui.asp.guard import forbidden_directives
 
 # A string (kept whole: its blanks are its content) or blanks outside strings (dropped).
 _BLANKS_OUTSIDE_STRINGS = re.compile(r'("(?:[^\\"\n]|\\.)*")|[ \t]+')
+# A string (kept whole) or a variable as clingo prints one; `_` alone is anonymous.
+_VARIABLE = re.compile(r'("(?:[^\\"]|\\.)*")|(?<![\w\'])(_*[A-Z][\w\']*)')
+
+
+def _renamed(statement: str) -> str:
+    """A statement as clingo prints it, its variables named V0, V1, ... in order of appearance."""
+    names: dict[str, str] = {}
+
+    def name(match: re.Match) -> str:
+        if match.group(1) is not None:
+            return match.group(1)
+        return names.setdefault(match.group(2), f"V{len(names)}")
+
+    return _VARIABLE.sub(name, statement)
 
 
 def _parse_errors(program: str) -> list[dict]:
@@ -58,7 +74,7 @@ def fingerprint(program: str) -> dict:
             if node.name != "base" or len(node.parameters):
                 return {"fingerprint": None, "errors": []}
             continue
-        keys.append(str(node))
+        keys.append(_renamed(str(node)))
     if plain is not None and plain.starts:
         facts = "\x00".join(map(program.__getitem__, map(slice, plain.starts, plain.ends)))
         keys += _BLANKS_OUTSIDE_STRINGS.sub(r"\1", facts).split("\x00")  # no NUL: the guard refuses it
