@@ -142,10 +142,10 @@ class CountingEngine:
     def __init__(self, engine) -> None:
         self.engine, self.validated = engine, 0
 
-    def validate_many(self, items, progress=None):
+    def validate_many(self, items, progress=None, **options):
         items = list(items)
         self.validated += len(items)
-        return self.engine.validate_many(items, progress)
+        return self.engine.validate_many(items, progress, **options)
 
 
 def test_verdicts_are_asked_once_and_remembered_across_runs(engine, tmp_path):

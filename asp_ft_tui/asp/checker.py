@@ -21,7 +21,7 @@ import clingo
 
 from asp_ft_tui.asp.diagnostics import Diagnostic, parse_messages
 from asp_ft_tui.asp.guard import forbidden_directives
-from asp_ft_tui.asp.reduce import without_idle_facts
+from asp_ft_tui.asp.reduce import without_data, without_idle_facts
 
 MESSAGE_LIMIT = 100
 
@@ -129,8 +129,11 @@ def _context_ok(context: str) -> bool:
     return known
 
 
-def check(snippet: str, context: str = "", *, parse_first: bool = False) -> list[Diagnostic]:
+def check(snippet: str, context: str = "", *, parse_first: bool = False, errors_only: bool = False) -> list[Diagnostic]:
     """clingo's diagnostics for `snippet` checked after `context`, located in the snippet.
+
+    With `errors_only`, only the errors (a verdict), checked against the context without its
+    ground facts first (see `reduce.without_data`): much faster with a large instance.
 
     With `parse_first`, a snippet is parsed on its own before any Control is made: when the
     context parses (remembered per context) and the snippet does not, clingo's parse errors for
@@ -148,17 +151,26 @@ def check(snippet: str, context: str = "", *, parse_first: bool = False) -> list
                 return diagnostics
     program, offset = join_context(context, snippet)
     # Same byte layout as `program`: clingo's locations read the same in both.
-    reduced = without_idle_facts([(0, context), (len(program) - len(snippet), snippet)], program)
+    if errors_only:
+        reduced = without_data(context) + program[len(context):] if context else program
+    else:
+        reduced = without_idle_facts([(0, context), (len(program) - len(snippet), snippet)], program)
     _, raw, failure = _ground(reduced, [])
     diagnostics = parse_messages(raw, program.encode("utf-8"), offset)
-    if reduced is not program and (failure or any(d.severity == "error" for d in diagnostics)):
-        # Errors do not depend on facts, but after a syntax error how clingo picks up again,
-        # and so what else it says, may: a broken program is checked whole.
+    errors = [d for d in diagnostics if d.severity == "error"]
+    if errors_only:
+        # Errors do not depend on facts, but after a syntax error how clingo picks up again may,
+        # and a failure without a message is not explained: those are checked whole.
+        again = (failure and not errors) or any(d.kind in ("lexer", "syntax") for d in errors)
+    else:
+        # Warnings about the facts left out must be clingo's for the whole program.
+        again = bool(failure or errors)
+    if reduced is not program and again:
         _, raw, failure = _ground(program, [])
         diagnostics = parse_messages(raw, program.encode("utf-8"), offset)
     if failure and not any(d.severity == "error" for d in diagnostics):
         diagnostics.append(Diagnostic("error", "other", failure))
-    return diagnostics
+    return [d for d in diagnostics if d.severity == "error"] if errors_only else diagnostics
 
 
 def _shared_apart(answer_sets: list[list[str]]) -> dict:

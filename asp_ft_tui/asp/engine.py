@@ -360,12 +360,16 @@ class Engine:
         self,
         items: Iterable[str | tuple[str, str]],
         progress: Callable[[int, int], None] | None = None,
+        *,
+        errors_only: bool = False,
     ) -> list[ValidationResult]:
-        """Validate (snippet, context) pairs (or bare snippets); results in input order."""
+        """Validate (snippet, context) pairs (or bare snippets); results in input order. With
+        `errors_only`, the diagnostics are the errors alone (a verdict), found faster."""
         requests = [
-            {"op": "validate", "id": next(self._ids), "snippet": item, "context": ""}
+            {"op": "validate", "id": next(self._ids), "snippet": item, "context": "", "errors_only": errors_only}
             if isinstance(item, str)
-            else {"op": "validate", "id": next(self._ids), "snippet": item[0], "context": item[1]}
+            else {"op": "validate", "id": next(self._ids), "snippet": item[0], "context": item[1],
+                  "errors_only": errors_only}
             for item in items
         ]
         results: list[ValidationResult | None] = [None] * len(requests)

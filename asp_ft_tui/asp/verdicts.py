@@ -26,7 +26,7 @@ from asp_ft_tui.asp.engine import ValidationResult
 
 log = logging.getLogger(__name__)
 FILE_NAME = "verdicts.sqlite"
-_SALT = f"clingo {clingo.__version__}\x00asp-ft {__version__}\x00"
+_SALT = f"clingo {clingo.__version__}\x00asp-ft {__version__}\x00errors only\x00"
 
 
 def verdict_key(code: str, context: str) -> str:
@@ -117,8 +117,9 @@ def _decode(text: str) -> ValidationResult | None:
 
 
 class CachingEngine:
-    """An engine whose validations go through a VerdictCache; everything else is the engine's.
-    Resource-limit verdicts (a busy machine's time-out) are never remembered."""
+    """An engine whose validations are verdicts (errors only, see `Engine.validate_many`) that go
+    through a VerdictCache; everything else is the engine's. Resource-limit verdicts (a busy
+    machine's time-out) are never remembered."""
 
     def __init__(self, engine, cache: VerdictCache) -> None:
         self.engine = engine
@@ -137,7 +138,7 @@ class CachingEngine:
         todo = list(dict.fromkeys(k for k in keys if k not in known))
         if todo:
             first = {k: pair for k, pair in zip(keys, pairs)}
-            fresh = self.engine.validate_many([first[k] for k in todo])
+            fresh = self.engine.validate_many([first[k] for k in todo], errors_only=True)
             known.update(zip(todo, fresh))
             self.cache.put_many((k, r) for k, r in zip(todo, fresh) if _lasting(r))
         if progress:

@@ -90,7 +90,7 @@ def handle(request: dict) -> dict:
         if context is None:
             return {"diagnostics": [{"severity": "error", "kind": "worker", "notes": [],
                                      "message": "internal error: the worker lost a context; check again"}]}
-        diagnostics = checker.check(request["snippet"], context)
+        diagnostics = checker.check(request["snippet"], context, errors_only=request.get("errors_only", False))
         return {"diagnostics": [d.to_dict() for d in diagnostics]}
     if op == "check_and_pair":
         from asp_ft_tui.asp.corrupt import first_rejected
@@ -100,12 +100,13 @@ def handle(request: dict) -> dict:
         if context is None:
             return {"pair": None, "diagnostics": [{"severity": "error", "kind": "worker", "notes": [],
                                                    "message": "internal error: the worker lost a context"}]}
-        diagnostics = checker.check(request["code"], context)
+        # A sample needs a verdict and an error text, never warnings: errors only, fast.
+        diagnostics = checker.check(request["code"], context, errors_only=True)
         if any(d.severity == "error" for d in diagnostics):
             return {"pair": None, "diagnostics": [d.to_dict() for d in diagnostics]}
 
         def check(code: str, ctx: str) -> _Result:
-            found = checker.check(code, ctx, parse_first=True)
+            found = checker.check(code, ctx, parse_first=True, errors_only=True)
             return _Result(found, canonical_error_text(found))
 
         pair = first_rejected(request["code"], context, request["seed"], check, rate=request["rate"],
