@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -70,12 +71,28 @@ def _decisions(ws: Path) -> dict:
 
 
 def _lines(out: str) -> list[tuple[str, str, str]]:
-    """(status, valid, key) of each `review list` line."""
+    """(status, valid, key) of each `review list` line (key, status, valid, tab-separated)."""
     rows = []
     for line in out.splitlines():
-        status, valid, key = line.split(None, 2)
+        key, status, valid = line.split("\t")
         rows.append((status, valid, key))
     return rows
+
+
+def test_list_keys_survive_cut_and_awk(ws):
+    """A shell pipeline takes the key column whole (keys hold spaces) and feeds it back in."""
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    asp_ft = f"{shlex.quote(sys.executable)} -m asp_ft_tui.cli review"
+    where = f"-w {shlex.quote(str(ws))}"
+    keys = subprocess.run(f"{asp_ft} list {where} --benchmark 'Puzzles/n_queens' --task hard | cut -f1",
+                          shell=True, env=env, capture_output=True, text=True, timeout=120)
+    assert keys.returncode == 0, keys.stderr
+    assert keys.stdout.splitlines() == QUEENS_HARD
+    approve = subprocess.run(f"{asp_ft} list {where} --task hard | awk -F'\\t' '$3 == \"valid\" {{print $1}}' "
+                             f"| grep n_queens | {asp_ft} approve {where} -",
+                             shell=True, env=env, capture_output=True, text=True, timeout=120)
+    assert approve.returncode == 0, approve.stderr
+    assert {k for k, d in _decisions(ws).items() if d.status == "approved"} == set(QUEENS_HARD)
 
 
 def test_list_filters_and_json(ws, capsys):

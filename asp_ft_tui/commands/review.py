@@ -37,8 +37,10 @@ def add_arguments(review: argparse.ArgumentParser,
     actions.required = True
 
     listing = actions.add_parser("list", help="list samples with their review status (read-only)",
-                                 description="One line per sample: status, whether its answer passes clingo, "
-                                 "key. A count line goes to stderr. Read-only: works while the app is open.")
+                                 description="One line per sample, three tab-separated columns: key, status, "
+                                 "valid|INVALID (whether its answer passes clingo). Keys contain spaces, never tabs: "
+                                 "`cut -f1` gives the keys, e.g. to pipe into `asp-ft review approve -`. No header "
+                                 "line; a count line goes to stderr. Read-only: works while the app is open.")
     add_workspace_option(listing)
     listing.add_argument("--status", choices=REVIEW_STATUSES)
     listing.add_argument("--task", choices=TASKS)
@@ -115,7 +117,8 @@ def cmd_list(args: argparse.Namespace, workspace) -> int:
             print(json.dumps(payload, indent=2))
         else:
             for row in rows:
-                print(f"{statuses[row.key]:<8}  {'valid' if row.valid else 'INVALID':<7}  {row.key}")
+                # Tabs, not padding: keys hold spaces, and `cut -f1` must give them whole.
+                print(row.key, statuses[row.key], "valid" if row.valid else "INVALID", sep="\t")
         counts = {s: 0 for s in REVIEW_STATUSES}
         for status in statuses.values():
             counts[status] += 1
