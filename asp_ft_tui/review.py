@@ -184,6 +184,8 @@ class ReviewSession:
         row = self.rows.get(key)
         if row is None:
             raise ReviewError(f"no sample {key!r}")
+        if edit is None:
+            edit = self.saved_edit(key)  # an edit saved earlier travels with the later decision
         if status == "approved" and not row.valid and edit is None:
             raise ReviewError("this sample's answer does not pass clingo; edit it before approving")
         decision = self.store.record(key, status, row.content_hash, edit=edit)
@@ -196,10 +198,26 @@ class ReviewSession:
         return result.ok, result.error_text
 
     def approve_edit(self, key: str, answer: str, engine) -> Decision:
+        self._require_valid(key, answer, engine)
+        return self.decide(key, "approved", edit=answer)
+
+    def save_edit(self, key: str, answer: str, engine) -> Decision:
+        """Keep an edited answer without approving it: the sample is pending, and approving it
+        later (`decide`) approves the edit."""
+        self._require_valid(key, answer, engine)
+        return self.decide(key, "pending", edit=answer)
+
+    def _require_valid(self, key: str, answer: str, engine) -> None:
         ok, error = self.check_edit(key, answer, engine)
         if not ok:
-            raise ReviewError(f"the edited answer does not pass clingo:\n{error}")
-        return self.decide(key, "approved", edit=answer)
+            raise ReviewError(f"clingo rejects the answer: {error}")
+
+    def saved_edit(self, key: str) -> str | None:
+        """The reviewer's edit of this sample's current content, approved or only saved."""
+        row, decision = self.rows.get(key), self.store.decision(key)
+        if row is None or decision is None or decision.content_hash != row.content_hash:
+            return None
+        return decision.edit
 
     def undo(self) -> str | None:
         undone = self.store.undo()
@@ -214,7 +232,7 @@ class ReviewSession:
     def bulk_approve(self, benchmark_id: str) -> int:
         """Approve every valid sample of a benchmark that is pending or changed."""
         targets = [r for r in self.rows_of(benchmark_id) if r.valid and self.status_of(r) in ("pending", CHANGED)]
-        self.store.record_many([(r.key, "approved", r.content_hash, None, None) for r in targets])
+        self.store.record_many([(r.key, "approved", r.content_hash, self.saved_edit(r.key), None) for r in targets])
         self._count(self.summaries[benchmark_id])
         return len(targets)
 

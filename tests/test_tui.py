@@ -115,7 +115,7 @@ async def test_an_edit_that_breaks_the_code_cannot_be_approved(ws, engine):
         await pilot.pause(0.5)
         await app.workers.wait_for_complete()
         await pilot.pause()
-        await pilot.press("ctrl+s")
+        await pilot.press("ctrl+o")  # save and approve (ctrl+s only saves)
         await settle(pilot, app)
         decision = app.session.store.decision(key)
         assert decision.status == "approved" and decision.edit.endswith("% checked by a reviewer")

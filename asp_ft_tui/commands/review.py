@@ -193,12 +193,14 @@ def cmd_decide(args: argparse.Namespace, workspace) -> int:
             raise ReviewError(_unknown(unknown) + "; nothing was recorded")
         todo = [session.rows[k] for k in keys if session.status_of(session.rows[k]) != status]
         if status == "approved":
-            invalid = [row.key for row in todo if not row.valid]
+            invalid = [row.key for row in todo if not row.valid and session.saved_edit(row.key) is None]
             if invalid:
                 raise ReviewError(
                     f"cannot approve {_plural(len(invalid), 'sample')} whose answer does not pass clingo "
                     f"(edit it in the app first): {', '.join(invalid)}; nothing was recorded")
-        session.store.record_many([(row.key, status, row.content_hash, None, args.note) for row in todo])
+        # An edit saved in the app travels with the decision, as it does there.
+        session.store.record_many([(row.key, status, row.content_hash, session.saved_edit(row.key), args.note)
+                                   for row in todo])
         done = {row.key for row in todo}
         for key in keys:
             print(f"{status} {key}" if key in done else f"already {status}: {key}")

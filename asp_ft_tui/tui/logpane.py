@@ -1,10 +1,55 @@
-"""Log lines to the app's Log tab, from any thread."""
+"""The Log tab: the log file's last lines at launch, then log lines from any thread."""
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
-from asp_ft_tui.redaction import RedactingFormatter
+from rich.text import Text
+from textual.widgets import RichLog
+
+from asp_ft_tui.logs import LOG_NAME
+from asp_ft_tui.paths import user_dirs
+from asp_ft_tui.redaction import RedactingFormatter, redact
+
+TAIL_LINES = 200
+TAIL_BYTES = 64 * 1024
+
+
+def log_file() -> Path:
+    return user_dirs().log / LOG_NAME
+
+
+def tail(path: Path, lines: int = TAIL_LINES) -> list[str]:
+    """The last `lines` lines of a file, read from its end only (the file grows to megabytes)."""
+    try:
+        with path.open("rb") as handle:
+            size = handle.seek(0, 2)
+            handle.seek(max(0, size - TAIL_BYTES))
+            data = handle.read()
+    except OSError:
+        return []
+    found = data.decode("utf-8", errors="replace").splitlines()
+    if size > TAIL_BYTES:
+        found = found[1:]  # the first line read is most likely cut
+    return found[-lines:]
+
+
+class LogView(RichLog):
+    """Opens with the end of the log file (earlier sessions, the command line's work), so the tab
+    is not empty at launch and says where the whole file is."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(wrap=True, markup=False, **kwargs)
+
+    def on_mount(self) -> None:
+        path = log_file()
+        earlier = tail(path)
+        # Redacted again: a key configured now may sit in lines written before it was.
+        for line in redact("\n".join(earlier)).splitlines():
+            self.write(Text(line, style="dim"))
+        note = f"above: the last {len(earlier)} lines of {path}" if earlier else f"log file: {path} (empty so far)"
+        self.write(Text(f"-- {note}; this session's lines follow --", style="dim italic"))
 
 
 class AppLogHandler(logging.Handler):

@@ -40,8 +40,10 @@ class ReviewActions:
         if key is None or self.session is None:
             return
         try:
-            if edit is not None:
+            if edit is not None and status == "approved":
                 self.session.approve_edit(key, edit, self.engine)
+            elif edit is not None:
+                self.session.save_edit(key, edit, self.engine)
             else:
                 self.session.decide(key, status)
         except (ReviewError, StoreError) as err:
@@ -49,6 +51,10 @@ class ReviewActions:
             return
         except OSError as err:
             self.report_failure("the decision was not saved", err)
+            return
+        if status == "pending":  # a saved edit: stay and show it
+            self._after_decision(key)
+            self.notify("edit saved; the sample stays pending until you approve it", timeout=4)
             return
         self._after_decision(key, show=False)
         queue.step(1)
@@ -81,7 +87,7 @@ class ReviewActions:
         self._load_queue()
 
     def action_edit(self) -> None:
-        from asp_ft_tui.tui.screens.editor import EditorScreen
+        from asp_ft_tui.tui.screens.editor import EditorScreen, Saved
 
         if self.query_one(TabbedContent).active == "components":
             self._edit_component()
@@ -90,18 +96,20 @@ class ReviewActions:
         if key is None:
             return
         sample = self.session.sample(key)
-        decision = self.session.store.decision(key)
-        start = decision.edit if decision and decision.edit else sample.answer
+        saved = self.session.saved_edit(key)  # an edit of older content does not fit this answer
+        start = sample.answer if saved is None else saved
 
-        def done(code: str | None) -> None:
-            if code is not None:
-                self._decide("approved", edit=code)
+        def done(saved: Saved | None) -> None:
+            if saved is not None:
+                self._decide("approved" if saved.approve else "pending", edit=saved.code)
 
+        explain = ("ctrl+s saves the edit and leaves the sample pending (a later approve approves the edit); "
+                   "ctrl+o saves and approves; escape discards. The answer must pass clingo in the sample's context.")
         self.push_screen(EditorScreen(f"Edit the answer of {key}", start, sample.context, self.engine,
-                                      require_valid=True, save_label="approve"), done)
+                                      require_valid=True, explain=explain, can_approve=True, subject="answer"), done)
 
     def _edit_component(self) -> None:
-        from asp_ft_tui.tui.screens.editor import EditorScreen
+        from asp_ft_tui.tui.screens.editor import EditorScreen, Saved
 
         pane = self.query_one(ComponentsPane)
         slot = pane.selected_slot()
@@ -111,13 +119,15 @@ class ReviewActions:
             return
         structure = pane.structure
 
-        def done(code: str | None) -> None:
-            if code is not None and code != structure.code_of(slot):
-                self.save_component(bench, slot, code)
+        def done(saved: Saved | None) -> None:
+            if saved is not None and saved.code != structure.code_of(slot):
+                self.save_component(bench, slot, saved.code)
 
+        explain = ("ctrl+s writes this component to structure.json and rebuilds the benchmark's samples (even if "
+                   "clingo rejects it; reviewed samples it changes show as changed); escape discards.")
         self.push_screen(EditorScreen(f"Edit {slot} of {bench.id}", structure.code_of(slot),
                                       structure.context_for(slot), self.engine, require_valid=False,
-                                      save_label="save"), done)
+                                      explain=explain), done)
 
     @work(thread=True, exclusive=True, group="build", name="saving the component", exit_on_error=False)
     def save_component(self, bench: Benchmark, slot: str, code: str) -> None:

@@ -1,11 +1,14 @@
 """A code editor with live clingo validation, as a modal screen.
 
 Validation is debounced and runs in a thread worker; the result comes back as a message. The
-screen is dismissed with the edited code (ctrl+s) or None (escape); `require_valid` refuses to
-save code that does not pass clingo.
+screen is dismissed with `Saved(code, approve)` (ctrl+s saves; ctrl+o, where offered, saves and
+approves) or None (escape). With `require_valid`, code that clingo rejects is not saved and the
+refusal quotes clingo's error; a save pressed while a check is still running waits for it.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from rich.text import Text
 from textual import on, work
@@ -19,9 +22,17 @@ from textual.widgets import Footer, Static, TextArea
 DEBOUNCE_S = 0.3
 
 
-class EditorScreen(ModalScreen[str | None]):
+@dataclass(frozen=True)
+class Saved:
+    code: str
+    approve: bool
+
+
+class EditorScreen(ModalScreen[Saved | None]):
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", id="editor.save"),
+        # ctrl+s and ctrl+o: TextArea binds neither, so both work while typing.
+        Binding("ctrl+s", "save(False)", "Save", id="editor.save"),
+        Binding("ctrl+o", "save(True)", "Save and approve", id="editor.save_approve"),
         Binding("escape", "cancel", "Cancel", id="editor.cancel"),
     ]
 
@@ -30,20 +41,26 @@ class EditorScreen(ModalScreen[str | None]):
             super().__init__()
             self.code, self.ok, self.error = code, ok, error
 
-    def __init__(self, title: str, code: str, context: str, engine, *, require_valid: bool, save_label: str) -> None:
+    def __init__(self, title: str, code: str, context: str, engine, *, require_valid: bool, explain: str,
+                 can_approve: bool = False, subject: str = "code") -> None:
         super().__init__()
         self.title_text = title
+        self.explain = explain
         self.code = code
         self.context = context
         self.engine = engine
         self.require_valid = require_valid
-        self.save_label = save_label
+        self.can_approve = can_approve
+        self.subject = subject
         self.result: tuple[str, bool, str] | None = None
         self._timer = None
+        self._waiting: bool | None = None
+        """A save (approve or not) pressed before the check of the current text came back."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="editor"):
             yield Static(Text(self.title_text, style="bold"), id="editor-title")
+            yield Static(Text(self.explain, style="dim"), id="editor-explain")
             yield TextArea(self.code, id="editor-text", show_line_numbers=True, soft_wrap=False)
             yield Static(Text("checking...", style="dim"), id="editor-status")
         yield Footer()
@@ -52,9 +69,15 @@ class EditorScreen(ModalScreen[str | None]):
         self.query_one(TextArea).focus()
         self.check(self.code)
 
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "save" and parameters == (True,) and not self.can_approve:
+            return False
+        return True
+
     @on(TextArea.Changed)
     def _changed(self, event: TextArea.Changed) -> None:
         self.query_one("#editor-status", Static).update(Text("checking...", style="dim"))
+        self._waiting = None  # a save pressed earlier was for the text as it was then
         if self._timer is not None:
             self._timer.stop()
         code = event.text_area.text
@@ -73,13 +96,24 @@ class EditorScreen(ModalScreen[str | None]):
         status = Text("clingo: valid", style="bold green") if message.ok else \
             Text.assemble(("clingo: ", "bold red"), message.error)
         self.query_one("#editor-status", Static).update(status)
+        if self._waiting is not None:
+            approve, self._waiting = self._waiting, None
+            self.action_save(approve)
 
-    def action_save(self) -> None:
+    def action_save(self, approve: bool) -> None:
         code = self.query_one(TextArea).text
-        if self.require_valid and (self.result is None or self.result[0] != code or not self.result[1]):
-            self.notify(f"{self.save_label}: the code must pass clingo first", severity="error")
-            return
-        self.dismiss(code)
+        if self.require_valid:
+            if self.result is None or self.result[0] != code:
+                self._waiting = approve  # saved as soon as clingo has answered for this text
+                if self._timer is not None:
+                    self._timer.stop()
+                self.check(code)
+                return
+            if not self.result[1]:
+                first = self.result[2].splitlines()[0] if self.result[2] else "no reason given"
+                self.notify(f"clingo rejects the {self.subject}: {first}", title="Not saved", severity="error")
+                return
+        self.dismiss(Saved(code, approve))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

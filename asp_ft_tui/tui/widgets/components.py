@@ -15,6 +15,7 @@ from textual.widgets import ListItem, ListView, Static
 
 from asp_ft_tui.domain.benchmarks import Benchmark
 from asp_ft_tui.domain.structure import Structure, StructureError, meta_path, structure_path
+from asp_ft_tui.domain.tones import TONES
 
 
 def load_structure(bench: Benchmark) -> tuple[Structure | None, dict]:
@@ -27,6 +28,16 @@ def load_structure(bench: Benchmark) -> tuple[Structure | None, dict]:
     except (OSError, ValueError):
         meta = {}
     return structure, meta
+
+
+def _tone_order(tone: str) -> int:
+    return TONES.index(tone) if tone in TONES else len(TONES)
+
+
+def tones_present(descriptions: dict[str, dict[str, str]]) -> list[str]:
+    """The five tones that some description is written in, in their usual order."""
+    found = {tone for by_tone in descriptions.values() for tone in by_tone}
+    return [tone for tone in TONES if tone in found]
 
 
 class ComponentItem(ListItem):
@@ -65,14 +76,19 @@ class ComponentsPane(Horizontal):
             return
         faith = meta.get("faithfulness") or {}
         provenance = meta.get("provenance") or {}
+        descriptions = meta.get("descriptions") or {}
+        present = tones_present(descriptions)
         tones_note = " (template tones)" if provenance.get("template_tones") else ""
         verdict = faith.get("verdict", "unknown")
-        items.append(ListItem(Static(Text.assemble(
+        header = Text.assemble(
             ("faithfulness: ", "bold"), (verdict, "green" if verdict == "faithful" else "red"),
             "\n", faith.get("reason", ""), "\n", ("teacher ", "dim"), str(provenance.get("teacher") or meta.get("teacher")),
-            "  ", ("tone ", "dim"), str(provenance.get("tone")), (tones_note, "dim")))))
+            "  ", ("tones ", "dim"), ", ".join(present) or "none", f" ({len(present)} of {len(TONES)})",
+            (tones_note, "dim"))
+        if len(present) < len(TONES):
+            header.append("\nthe other tones: choose all five tones in Settings, then extract again (x)", style="dim")
+        items.append(ListItem(Static(header)))
         components = meta.get("components") or {}
-        descriptions = meta.get("descriptions") or {}
         for slot, code in structure.components():
             status = components.get(slot, {})
             ok = status.get("ok")
@@ -82,8 +98,10 @@ class ComponentsPane(Horizontal):
                 head.append("  ")
                 head.append(f"repaired in {status['rounds']} round(s)", style="yellow")
             lines = [head]
-            for tone, text in (descriptions.get(slot) or {}).items():
-                lines.append(Text.assemble((f"{tone}: ", "dim"), text))
+            by_tone = descriptions.get(slot) or {}
+            for tone in sorted(by_tone, key=_tone_order):
+                # "-": a description imported without a tone label.
+                lines.append(Text.assemble((f"{'description' if tone == '-' else tone}: ", "dim"), by_tone[tone]))
             lines.append(Panel(Text(code), border_style="green" if ok else "red"))
             if status.get("error_text"):
                 lines.append(Text(status["error_text"], style="red"))
