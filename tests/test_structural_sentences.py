@@ -143,11 +143,15 @@ def test_every_description_in_every_tone_reads_as_a_sentence(extracted):
     assert bad == []
 
 
-def test_a_comment_heading_a_block_describes_every_statement_in_it(extracted):
+def test_a_comment_heading_a_block_describes_its_first_constraint_only(extracted):
     extraction, _ = next(v for k, v in extracted.items() if k.endswith("labels_and_blocks"))
     hard = [r.description for r in extraction.structure.hard_constraints]
     assert extraction.neutral["hard/0"] == "Actions must occur sequentially."
-    assert hard[:3] == ["As a business rule, actions must occur sequentially."] * 3
+    assert hard[0] == "As a business rule, actions must occur sequentially."
+    # The constraints after it in the block say other things: a prompt naming the heading would
+    # be answered by a third of what it asks for.
+    assert "sequentially" not in hard[1] + hard[2]
+    assert extraction.neutral["hard/1"] == "Does never holds in the case this rule describes."
     assert extraction.neutral["hard/3"] == "B never happens first."
     assert extraction.neutral["generator"] == "Each time step performs one action."
     assert extraction.neutral["soft/0"] == "Repeating an action costs one."

@@ -32,6 +32,8 @@ class _Headings:
     def __init__(self, statements: list[Statement]) -> None:
         self.statements = statements
         self.known: dict[int, str] = {}
+        self.origin: dict[int, int] = {}
+        """Where each statement's answer comes from: the statement whose comment it is."""
 
     def __call__(self, statement: Statement) -> str:
         # Walk up the block to its comment; remember the answer for every statement passed, so
@@ -47,9 +49,21 @@ class _Headings:
                 self.known[index] = ""
             else:
                 index -= 1
+        origin = self.origin.get(index, index)
         for seen in passed:
             self.known[seen] = self.known[index]
+            self.origin[seen] = origin
         return self.known[index]
+
+    def for_constraint(self, statement: Statement) -> str:
+        """A block's heading describes the first constraint below it (with the definitions it
+        heads), never the constraints after that one: each says something else."""
+        text = self(statement)
+        origin = self.origin.get(statement.index, statement.index)
+        if text and origin != statement.index and any(
+                self.statements[i].kind in ("constraint", "weak") for i in range(origin, statement.index)):
+            return ""
+        return text
 
 
 def _described(statements: list[Statement], heading) -> tuple[list[str], list[Statement]]:
@@ -82,7 +96,7 @@ def describe_generator(statements: list[Statement], heading) -> str:
 
 
 def describe_component(component: Component, soft: bool, heading) -> str:
-    own = heading(component.statement)
+    own = heading.for_constraint(component.statement)
     if own:
         return own
     statement = component.statement
