@@ -158,26 +158,7 @@ class Extractor:
 
     def _reuse(self, bench: Benchmark, structure: Structure, meta: dict | None) -> BenchmarkResult:
         if meta is None or "teacher" not in meta:
-            # Another pipeline's structure.json: read it as it is, check it, and write our sidecar.
-            meta = self._new_meta(bench, "imported", tone=None)
-            meta["provenance"]["teacher"] = "external"
-            given = {f"{kind}/{i}": r.description for kind, rules in (("hard", structure.hard_constraints),
-                                                                        ("soft", structure.soft_constraints))
-                     for i, r in enumerate(rules) if r.description.strip()}
-            cleaned = clean_descriptions(given, meta)
-            # The labels a cache's descriptions carried name their tones; the rest have none ("-").
-            meta["descriptions"] = {slot: {clean_description(given[slot]).tone or "-": text}
-                                    for slot, text in cleaned.items()}
-            components = self._validate_all(structure)
-            meta["components"] = {c.slot: _component_meta(c) for c in components}
-            meta["needs_review"] = [c.slot for c in components if not c.ok] + _flagged(meta)
-            verdict = self._faithfulness(bench, structure)
-            meta["faithfulness"] = verdict.to_dict()
-            if verdict.verdict != FAITHFUL and "faithfulness" not in meta["needs_review"]:
-                meta["needs_review"].append("faithfulness")
-            meta["status"] = "extracted"
-            meta["teacher"] = "external"
-            _write(bench, meta)
+            meta = import_structure(bench, structure, self.engine, self.settings)
         if self.settings.all_tones and not _has_all_tones(meta):
             self._add_tones(meta)
             _write(bench, meta)
@@ -267,11 +248,6 @@ class Extractor:
             repairs.append(entry)
         return structure, ComponentResult(slot, result.ok, result.error_text, rounds)
 
-    def _validate_all(self, structure: Structure) -> list[ComponentResult]:
-        items = [(code, structure.context_for(slot)) for slot, code in structure.components()]
-        results = self.engine.validate_many(items)
-        return [ComponentResult(slot, r.ok, r.error_text) for (slot, _), r in zip(structure.components(), results)]
-
     def _faithfulness(self, bench: Benchmark, structure: Structure):
         return compare(self.engine, bench.asp, structure.recombine(), cap=self.settings.faithful_cap,
                        time_limit=self.settings.faithful_time_limit)
@@ -314,6 +290,45 @@ class Extractor:
             },
             "raw_responses": [],
         }
+
+
+def is_imported(meta: dict | None) -> bool:
+    """Whether a structure has been through extraction or import here (has our sidecar)."""
+    return meta is not None and "teacher" in meta
+
+
+def import_structure(bench: Benchmark, structure: Structure, engine, settings: Settings | None = None) -> dict:
+    """Another pipeline's structure.json, read as it is (never rewritten): its descriptions
+    without tone labels, every component checked, its faithfulness judged; our sidecar written
+    and returned. Nothing is built from a structure before this (see samples.build_samples)."""
+    settings = settings or Settings()
+    meta: dict[str, Any] = {
+        "meta_version": META_VERSION, "status": "imported", "source_hash": source_hash(bench),
+        "provenance": {"teacher": "external", "model": None, "template_tones": False, "tone": None,
+                       "seed": settings.seed, "clingo_version": clingo.__version__, "asp_ft_version": __version__,
+                       "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())},
+        "raw_responses": [],
+    }
+    given = {f"{kind}/{i}": r.description for kind, rules in (("hard", structure.hard_constraints),
+                                                                ("soft", structure.soft_constraints))
+             for i, r in enumerate(rules) if r.description.strip()}
+    cleaned = clean_descriptions(given, meta)
+    # The labels a cache's descriptions carried name their tones; the rest have none ("-").
+    meta["descriptions"] = {slot: {clean_description(given[slot]).tone or "-": text} for slot, text in cleaned.items()}
+    items = [(code, structure.context_for(slot)) for slot, code in structure.components()]
+    results = engine.validate_many(items)
+    components = [ComponentResult(slot, r.ok, r.error_text) for (slot, _), r in zip(structure.components(), results)]
+    meta["components"] = {c.slot: _component_meta(c) for c in components}
+    meta["needs_review"] = [c.slot for c in components if not c.ok] + _flagged(meta)
+    verdict = compare(engine, bench.asp, structure.recombine(), cap=settings.faithful_cap,
+                      time_limit=settings.faithful_time_limit)
+    meta["faithfulness"] = verdict.to_dict()
+    if verdict.verdict != FAITHFUL:
+        meta["needs_review"].append("faithfulness")
+    meta["status"] = "extracted"
+    meta["teacher"] = "external"
+    _write(bench, meta)
+    return meta
 
 
 def save_component(bench: Benchmark, slot: str, code: str, engine) -> bool:

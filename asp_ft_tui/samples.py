@@ -110,6 +110,20 @@ def fingerprint(bench: Benchmark, prompts: PromptSet, settings: BuildSettings,
     return h.hexdigest()[:24]
 
 
+def _imported(bench: Benchmark, sources: tuple[bytes, bytes], engine) -> tuple[bytes, bytes] | None:
+    """The sources of a benchmark after importing its foreign structure (None when it cannot be
+    read: the benchmark is then reported missing, with the reason in the log)."""
+    from asp_ft_tui.extraction import import_structure
+
+    try:
+        structure, _ = _parse_sources(sources)
+    except StructureError as err:
+        log.warning("%s: %s", bench.id, err)
+        return None
+    import_structure(bench, structure, engine)
+    return read_sources(bench)
+
+
 def _parse_sources(sources: tuple[bytes, bytes]) -> tuple[Structure, dict | None]:
     try:
         structure = Structure.from_dict(json.loads(sources[0]))
@@ -195,7 +209,8 @@ class BuildReport:
 
 
 class Checker(Protocol):
-    """What building needs of the clingo engine (`Engine` is one)."""
+    """What building needs of the clingo engine (`Engine` is one); a tree with other pipelines'
+    structures needs the rest of it too (validate_many, solve, fingerprint: see import_structure)."""
 
     def check_and_pair(self, snippets: Sequence[tuple[str, str]], seeds: Sequence[int], *, rate: float,
                        tries: int) -> list: ...
@@ -213,6 +228,10 @@ def build_samples(
     todo: list[tuple[Benchmark, str, Structure, dict | None]] = []
     for bench in benchmarks:
         sources = read_sources(bench)
+        if sources is not None and b'"teacher"' not in sources[1]:
+            # Another pipeline's structure.json (no sidecar of ours): never built from unchecked,
+            # with its tone labels; imported first, as `asp-ft extract` and `convert` do.
+            sources = _imported(bench, sources, checker)
         print_ = fingerprint(bench, prompts, settings, sources) if sources else None
         if sources is None or print_ is None:
             report.missing.append(bench.id)

@@ -173,3 +173,17 @@ def test_verdict_file_holds_no_code(engine, tmp_path):
     rows = sqlite3.connect(tmp_path / FILE_NAME).execute("SELECT key, diagnostics FROM verdicts").fetchall()
     assert rows and not any("secret_predicate_name" in key + text for key, text in rows)
     shutil.rmtree(tmp_path)
+
+
+def test_samples_are_never_built_from_an_unimported_cache(engine, tmp_path):
+    """The app builds samples straight from the tree: a foreign cache is imported first, so no
+    label reaches a prompt and the sidecar holds its checks and verdict."""
+    tree = make_tree(tmp_path / "tree", FOREIGN)
+    bench = discover(tree).benchmarks[0]
+    samples = build_samples([bench], load_prompts(), engine).samples[bench.id]
+    meta = json.loads((bench.path / "structure.meta.json").read_text())
+    assert meta["teacher"] == "external" and meta["faithfulness"]["verdict"] == "faithful"
+    assert set(meta["components"]) == {"instance", "generator", "hard/0", "hard/1"}
+    prompts = [s.user for s in samples]
+    assert prompts and not any("Business Requirements" in p or "Casual:" in p for p in prompts)
+    assert json.loads((bench.path / "structure.json").read_text()) == FOREIGN
