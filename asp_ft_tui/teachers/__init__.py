@@ -35,7 +35,8 @@ def make_teacher(name: str, *, engine, model: str | None = None, **options) -> T
         from asp_ft_tui.teachers.mlx_teacher import MLXTeacher
 
         if not model:
-            raise TeacherError("the mlx teacher needs --model DIR (an mlx-lm model folder)")
+            # Worded for every front end: each says where its own model setting lives.
+            raise TeacherError("the mlx teacher needs an mlx-lm model folder")
         return MLXTeacher(model, **{k: v for k, v in options.items() if k in ("max_tokens", "seed")})
     raise TeacherError(f"unknown teacher {name!r}; expected one of {', '.join(TEACHERS)}")
 

@@ -11,6 +11,7 @@ COMMANDS = (
     ("Extract all benchmarks", "extract_all", "Run the teacher on every benchmark not extracted yet"),
     ("Cancel the running work", "cancel_work", "Stop after the benchmarks in flight"),
     ("Switch teacher", "cycle_teacher", "structural, gemini or mlx"),
+    ("Settings", "settings", "Teacher, models, tones, repair rounds, concurrency of this workspace"),
     ("Export the dataset", "export", "Approved samples (optionally pending too) to data/exports/"),
     ("Approve every valid sample of this benchmark", "bulk_approve", "Asks first"),
     ("Undo the last decision", "undo", ""),

@@ -4,22 +4,27 @@ post messages (the app's handlers change state)."""
 from __future__ import annotations
 
 import logging
-import os
 import threading
+from dataclasses import replace
 
 from textual import work
 
 from asp_ft_tui.domain.benchmarks import Benchmark
 from asp_ft_tui.domain.structure import structure_path
+from asp_ft_tui.settings import SettingsError, WorkspaceSettings, load_settings, resolve, save_settings, settings_path
 
 log = logging.getLogger("asp_ft_tui.tui.app")
 TEACHER_CYCLE = ("structural", "gemini", "mlx")
-# The app has no model field: the model of the gemini and mlx teachers comes from the environment.
-MODEL_VARIABLES = {"gemini": "ASP_FT_GEMINI_MODEL", "mlx": "ASP_FT_MLX_MODEL"}
+SETTINGS_KEY = "ctrl+s"
+# Every message that sends the user to change a setting names this place, never a CLI flag.
+IN_SETTINGS = f"in Settings ({SETTINGS_KEY})"
 
 
 class WorkActions:
-    """Mixed into the app: extraction (x, X, c), teacher choice (T), export (E), sample building."""
+    """Mixed into the app: extraction (x, X, c), teacher choice (T), settings, export (E), sample
+    building."""
+
+    workspace_settings = WorkspaceSettings()
 
     @work(thread=True, exclusive=True, group="build", name="building samples", exit_on_error=False)
     def build_samples(self, benchmark_ids: list[str]) -> None:
@@ -32,29 +37,62 @@ class WorkActions:
             self.post_message(self.BenchmarkChanged(bench.id))
         self.post_message(self.Progress(len(benches), len(benches), ""))
 
+    # -- settings ------------------------------------------------------------------------------
+    def load_settings(self) -> None:
+        """Read the workspace's settings; a bad value is named on screen and left at its default."""
+        self.workspace_settings, problems = load_settings(self.workspace.root)
+        self.teacher = self.workspace_settings.teacher
+        for problem in problems:
+            self.notify(f"{problem}; fix it {IN_SETTINGS}", title="Settings", severity="error", timeout=15)
+
+    def action_settings(self) -> None:
+        from asp_ft_tui.tui.screens.settings import SettingsScreen
+
+        self.push_screen(SettingsScreen(self.workspace_settings, settings_path(self.workspace.root)),
+                         lambda chosen: self._save_settings(chosen) if chosen is not None else None)
+
+    def _save_settings(self, settings: WorkspaceSettings) -> bool:
+        if self.is_readonly:
+            self.notify(f"settings not saved: {self.readonly_reason or 'the workspace is read-only'}",
+                        severity="warning")
+            return False
+        try:
+            path = save_settings(self.workspace.root, settings)
+        except (OSError, SettingsError) as err:
+            self.report_failure("saving the settings", err)
+            return False
+        self.workspace_settings, self.teacher = settings, settings.teacher
+        self.notify(f"settings saved to {path}", timeout=4)
+        return True
+
+    def _run(self):
+        """What an extraction started now would use: the settings under the environment's overrides."""
+        return resolve(replace(self.workspace_settings, teacher=self.teacher))
 
     def _teacher_name(self) -> str:
-        from asp_ft_tui.teachers import default_teacher
-
-        return self.teacher or default_teacher()
+        return self._run().teacher
 
     def action_cycle_teacher(self) -> None:
         current = self._teacher_name()
-        self.teacher = TEACHER_CYCLE[(TEACHER_CYCLE.index(current) + 1) % len(TEACHER_CYCLE)]
-        self.notify(f"teacher: {self.teacher}", timeout=4)
-        self._save_soon()
+        chosen = TEACHER_CYCLE[(TEACHER_CYCLE.index(current) + 1) % len(TEACHER_CYCLE)]
+        saved = self._save_settings(replace(self.workspace_settings, teacher=chosen))
+        self.teacher = chosen
+        self.notify(f"teacher: {chosen}" + ("" if saved else " (for this session)"), timeout=4)
 
+    # -- extraction ----------------------------------------------------------------------------
     def action_extract(self) -> None:
-        if self.current_benchmark is not None:
-            self._start_extraction([self.current_benchmark], force=True)
+        bench = self.current_benchmark
+        if bench is not None:
+            summary = self.session.summaries.get(bench.id) if self.session else None
+            again = summary is not None and summary.extraction in ("extracted", "needs review")
+            self._start_extraction([bench], force=True, again=again)
 
     def action_extract_all(self) -> None:
         if self.library is not None:
             todo = [b for b in self.library.benchmarks if not structure_path(b).is_file()]
             self._start_extraction(todo or list(self.library.benchmarks), force=False)
 
-    def _start_extraction(self, benches: list[Benchmark], *, force: bool) -> None:
-        from asp_ft_tui.prompts import load_prompts
+    def _start_extraction(self, benches: list[Benchmark], *, force: bool, again: bool = False) -> None:
         from asp_ft_tui.teachers import make_teacher
         from asp_ft_tui.teachers.base import TeacherError
         from asp_ft_tui.tui.screens.confirm import ConfirmScreen
@@ -62,28 +100,50 @@ class WorkActions:
         if any(w.group == "extract" and w.is_running for w in self.workers):
             self.notify("an extraction is already running (c cancels it)", severity="warning")
             return
-        name = self._teacher_name()
+        run = self._run()
+        if run.teacher == "mlx" and not run.model:
+            self.notify(f"the mlx teacher needs a model: set the mlx model folder {IN_SETTINGS}",
+                        severity="error", timeout=10)
+            return
         try:
-            teacher = make_teacher(name, engine=self.engine, model=os.environ.get(MODEL_VARIABLES.get(name, "")))
+            teacher = make_teacher(run.teacher, engine=self.engine, model=run.model)
         except TeacherError as err:
-            self.notify(str(err), severity="error", timeout=10)
+            self.notify(f"{err}; or choose another teacher or model {IN_SETTINGS}", severity="error", timeout=10)
             return
-        if name == "gemini":
+        question = self._extraction_question(teacher, benches, again)
+        if question is None:
+            self.extract(teacher, benches, force)
+            return
+        self.push_screen(ConfirmScreen(question, {"yes": "Yes, extract"}),
+                         lambda choice: self.extract(teacher, benches, force) if choice == "yes" else teacher.close())
+
+    def _extraction_question(self, teacher, benches: list[Benchmark], again: bool) -> str | None:
+        """What the user agrees to before the run, or None when nothing is spent or lost."""
+        from asp_ft_tui.prompts import load_prompts
+
+        which = f"{benches[0].id}" if len(benches) == 1 else f"{len(benches)} benchmarks"
+        if teacher.name == "gemini":
             estimate = teacher.estimate(benches, load_prompts(self.workspace.prompts_dir))
-            self.push_screen(ConfirmScreen(f"The gemini teacher will send {estimate} for {len(benches)} benchmarks "
-                                           "(plus repair requests). Go on?"),
-                             lambda choice: self.extract(teacher, benches, force) if choice == "yes" else teacher.close())
-            return
-        self.extract(teacher, benches, force)
+            cost = f"The gemini teacher ({teacher.model}) will send {estimate} for {which} (plus repair requests)."
+        elif teacher.name == "mlx":
+            cost = f"The mlx teacher ({teacher.model}) runs on this machine for {which}."
+        else:
+            cost = "The structural teacher is free (offline)."
+        if not again:
+            return f"{cost} Go on?" if teacher.name == "gemini" else None
+        return (f"{which} is already extracted. {cost} Extracting it again replaces its structure: edits to its "
+                "components are lost, and reviewed samples whose text changes show as changed. Extract again?")
 
     @work(thread=True, exclusive=True, group="extract", name="extraction", exit_on_error=False)
     def extract(self, teacher, benches: list[Benchmark], force: bool) -> None:
-        from asp_ft_tui.extraction import Extractor, Settings, run_extraction
+        from asp_ft_tui.extraction import Extractor, Settings, default_concurrency, run_extraction
         from asp_ft_tui.prompts import load_prompts
         from asp_ft_tui.samples import build_samples
 
         self.cancel_event = threading.Event()
-        extractor = Extractor(teacher, self.engine, load_prompts(self.workspace.prompts_dir), Settings(force=force))
+        run = self._run()  # as agreed to: settings cannot change while the question was on screen
+        settings = Settings(force=force, max_rounds=run.repair_rounds, all_tones=run.all_tones)
+        extractor = Extractor(teacher, self.engine, load_prompts(self.workspace.prompts_dir), settings)
         self.post_message(self.Progress(0, len(benches), f"extracting with {teacher.name}"))
 
         def on_event(event) -> None:
@@ -98,7 +158,8 @@ class WorkActions:
                 self.post_message(self.Progress(event.completed, event.total, f"extracting with {teacher.name}"))
 
         try:
-            summary = run_extraction(extractor, benches, on_event=on_event, cancel=self.cancel_event)
+            summary = run_extraction(extractor, benches, concurrency=run.concurrency or default_concurrency(
+                teacher.name, self.engine), on_event=on_event, cancel=self.cancel_event)
         finally:
             teacher.close()
         row = summary.row()
