@@ -40,7 +40,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--repair-rate", type=float, default=0.5, help="chance of a repair pair per valid snippet")
     parser.add_argument("--valid-fraction", type=fraction, default=0.2, help="share of groups in valid (default 0.2; at least one group whenever there are two)")
     parser.add_argument("--test-fraction", type=fraction, default=0.0, help="share of groups in a test split (default 0)")
-    parser.add_argument("--all-tones", action="store_true", help="all five tone variants of every description")
+    parser.add_argument("--all-tones", action=argparse.BooleanOptionalAction, default=None,
+                        help="all five tone variants of every description (default: the workspace's setting)")
     parser.add_argument("--budget-chars", type=int, default=16_000, help="report samples longer than this")
     parser.add_argument("--budget-tokens", type=int, default=None,
                         help="also report samples over this many tokens (estimated as characters / 4)")
@@ -77,14 +78,15 @@ def _convert(args: argparse.Namespace, workspace, source: Path, data_dir: Path, 
     from asp_ft_tui.extraction import Extractor, Settings, default_concurrency, run_extraction
     from asp_ft_tui.prompts import load_prompts
     from asp_ft_tui.samples import BuildSettings, SampleCache, build_samples
-    from asp_ft_tui.teachers import default_teacher, make_teacher
+    from asp_ft_tui.settings import for_command
+    from asp_ft_tui.teachers import make_teacher
 
     cache_dir = Path(data_dir) / "cache"
     library = discover(source, cache_dir / "structures")
     for problem in library.problems:
         err.print(f"[yellow]skipped[/] {escape(problem.id)}: {escape(problem.reason)}")
     if library.relocation_notice:
-        err.print(f"asp-ft: {library.relocation_notice}", markup=False)
+        err.print(f"asp-ft: {library.relocation_notice}", markup=False, soft_wrap=True)
     if not library.benchmarks:
         err.print(f"asp-ft: error: no benchmarks found below {source}", markup=False)
         return 2
@@ -92,13 +94,15 @@ def _convert(args: argparse.Namespace, workspace, source: Path, data_dir: Path, 
     # when it is exported: clingo is asked once, and not again on a rerun.
     engine = CachingEngine(get_engine(), VerdictCache(cache_dir))
     prompts = load_prompts(workspace.prompts_dir if workspace else None)
-    name = args.teacher or default_teacher()
-    teacher = make_teacher(name, engine=engine, model=args.model, seed=args.seed)
+    chosen = for_command(workspace, args)  # the flags over the workspace's settings
+    name = chosen.teacher
+    teacher = make_teacher(name, engine=engine, model=chosen.model, seed=args.seed)
     try:
-        extractor = Extractor(teacher, engine, prompts, Settings(seed=args.seed, all_tones=args.all_tones))
+        settings = Settings(seed=args.seed, all_tones=chosen.all_tones, max_rounds=chosen.repair_rounds)
+        extractor = Extractor(teacher, engine, prompts, settings)
         with err.status(f"extracting {len(library.benchmarks)} benchmarks with the {name} teacher"):
             summary = run_extraction(extractor, library.benchmarks,
-                                     concurrency=args.concurrency or default_concurrency(name, engine))
+                                     concurrency=chosen.concurrency or default_concurrency(name, engine))
     finally:
         teacher.close()
     failed = [r for r in summary.results if r.status == "failed"]
@@ -109,6 +113,14 @@ def _convert(args: argparse.Namespace, workspace, source: Path, data_dir: Path, 
         report = build_samples(library.benchmarks, prompts, engine, build_settings,
                                SampleCache(cache_dir / "samples", build_settings))
     samples = [s for items in report.samples.values() for s in items]
+    if args.only == "valid":
+        samples, held = _without_unsettled(samples, library.benchmarks)
+        if held:
+            err.print(f"asp-ft: held back {len(held)} samples that need review "
+                      f"({', '.join(sorted({s.benchmark_id for s in held})[:5])}"
+                      f"{', ...' if len({s.benchmark_id for s in held}) > 5 else ''}): a structure that is not "
+                      "faithful or a description that still looks labelled; review them in the app, "
+                      "then export with --only approved", markup=False, soft_wrap=True)
     decisions = None
     if args.only != "valid":
         from asp_ft_tui.store import CurationStore
@@ -135,6 +147,29 @@ def _convert(args: argparse.Namespace, workspace, source: Path, data_dir: Path, 
     print(f"export {result.export_id}: {result.path}")
     print(f"mlx-lm data folder: {Path(data_dir).resolve()} (train.jsonl, valid.jsonl)")
     return 1 if failed else 0
+
+
+def _without_unsettled(samples: list, benchmarks: list) -> tuple[list, list]:
+    """(samples to export unreviewed, samples held back): every sample of a structure found not
+    faithful (its components may mean something else than the program), and the translation
+    samples of a description flagged as still labelled."""
+    from asp_ft_tui.domain.structure import meta_path, read_json, StructureError
+
+    unsettled: dict[str, tuple[bool, set[str]]] = {}
+    for bench in benchmarks:
+        try:
+            meta = read_json(meta_path(bench)) if meta_path(bench).is_file() else {}
+        except StructureError:
+            continue
+        wrong = (meta.get("faithfulness") or {}).get("verdict") == "not faithful"
+        flagged = set(meta.get("description_flags") or {})
+        if wrong or flagged:
+            unsettled[bench.id] = (wrong, flagged)
+    kept, held = [], []
+    for sample in samples:
+        wrong, flagged = unsettled.get(sample.benchmark_id, (False, set()))
+        (held if wrong or (sample.task != "repair" and sample.slot in flagged) else kept).append(sample)
+    return kept, held
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -115,7 +115,7 @@ def export_dataset(
     if empty:
         raise ExportError(f"{len(empty)} samples have an empty answer or prompt; nothing was exported", empty)
     ordered = sorted(chosen, key=lambda s: s.key)
-    chosen = without_repeats(ordered)
+    chosen = without_repeats(_one_copy(ordered, benchmarks))
     repeats = len(ordered) - len(chosen)
 
     # Fractions count the groups that have something to export (whole groups, duplicates merged).
@@ -148,6 +148,16 @@ def export_dataset(
         (data_dir / "test.jsonl").unlink(missing_ok=True)  # an earlier export's test split
         fsync_dir(data_dir)
     return ExportResult(export_id, target, {k: len(v) for k, v in by_split.items()}, card)
+
+
+def _one_copy(samples: list[Sample], benchmarks: list[Benchmark]) -> list[Sample]:
+    """The samples without those of identical copies of a benchmark (same description and ASP
+    under another name): a copy may have been given another tone, so its samples are not
+    repeats word for word, yet it adds nothing. The first copy (by id) with samples is kept."""
+    having = {s.benchmark_id for s in samples}
+    copies = split_benchmarks([b for b in benchmarks if b.id in having]).duplicates
+    dropped = {bench_id for ids in copies for bench_id in ids[1:]}
+    return [s for s in samples if s.benchmark_id not in dropped] if dropped else samples
 
 
 def _no_valid_split(only: str, ids: list[str]) -> str:
@@ -223,7 +233,8 @@ def _card_markdown(card: dict) -> str:
     lines += ["", f"Per task: {card['per_task']}", "", f"Per tone: {card['per_tone']}", "",
               f"Per corruption operator: {card['per_operator']}", "",
               f"Duplicate benchmarks (same description and ASP, kept in one group): {card['duplicates'] or 'none'}", "",
-              f"Repeated samples (same messages as an earlier one) dropped: {card['repeats_dropped']}", "",
+              f"Repeated samples (same messages as an earlier one, or of an identical copy of a benchmark) dropped: "
+              f"{card['repeats_dropped']}", "",
               f"Samples over {card['settings']['budget_chars']} characters"
               + (f" or about {card['settings']['budget_tokens']} tokens" if card['settings']['budget_tokens'] else "")
               + f": {len(card['over_budget'])}", ""]

@@ -177,20 +177,26 @@ def test_identical_benchmarks_under_other_names_are_written_once(engine, tmp_pat
     library = discover(ws.benchmarks_dir)
     samples = build(engine, ws, library.benchmarks)
     seen: set = set()
-    expected_repeats = 0
+    repeats = 0
     for s in sorted(samples, key=lambda s: s.key):
-        expected_repeats += messages(s) in seen
+        repeats += messages(s) in seen
         seen.add(messages(s))
-    assert expected_repeats >= 2 * sum(1 for s in samples if s.benchmark_id == original.id and s.task != "repair")
+    assert repeats >= 2 * sum(1 for s in samples if s.benchmark_id == original.id and s.task != "repair")
+    # A copy adds nothing at all: not its translations (repeats word for word), nor its repair
+    # pairs (broken with another seed) or another tone it may have been given.
+    kept = sorted([original.id, "Copies/first copy", "Elsewhere/Deep/second_copy"])[0]
+    wanted = {messages(s) for s in samples if s.benchmark_id == kept or s.benchmark_id not in
+              (original.id, "Copies/first copy", "Elsewhere/Deep/second_copy")}
     result = export_dataset(samples, library.benchmarks, ws.data_dir, engine.validate_many)
     lines = exported_lines(result.path)
     contents = [tuple(m["content"] for m in json.loads(line)["messages"]) for line in lines]
-    assert len(contents) == len(set(contents)) == len(seen)
-    assert result.card["repeats_dropped"] == expected_repeats
-    assert json.loads((result.path / "card.json").read_text())["repeats_dropped"] == expected_repeats
-    assert f"Repeated samples (same messages as an earlier one) dropped: {expected_repeats}" in \
-        (result.path / "card.md").read_text()
-    assert sum(result.counts.values()) == len(seen)
+    assert len(contents) == len(set(contents)) and set(contents) == wanted
+    dropped = len(samples) - len(wanted)
+    assert dropped >= repeats
+    assert result.card["repeats_dropped"] == dropped
+    assert json.loads((result.path / "card.json").read_text())["repeats_dropped"] == dropped
+    assert f"of an identical copy of a benchmark) dropped: {dropped}" in (result.path / "card.md").read_text()
+    assert sum(result.counts.values()) == len(wanted)
 
 
 # -- 8. splits mlx-lm can use ----------------------------------------------------------------------

@@ -187,3 +187,23 @@ def test_samples_are_never_built_from_an_unimported_cache(engine, tmp_path):
     prompts = [s.user for s in samples]
     assert prompts and not any("Business Requirements" in p or "Casual:" in p for p in prompts)
     assert json.loads((bench.path / "structure.json").read_text()) == FOREIGN
+
+
+def test_convert_holds_back_a_structure_that_is_not_faithful(tmp_path, capsys):
+    wrong = json.loads(json.dumps(FOREIGN))
+    wrong["hard_constraints"][1]["asp_rule"] = ":- assign(1,r)."  # means something else
+    tree = make_tree(tmp_path / "tree", FOREIGN, count=2)
+    folder = tree / "Other" / "wrong"
+    folder.mkdir(parents=True)
+    (folder / "NL.txt").write_text("Colour a path of three vertices with two colours, vertex 1 red.\n")
+    (folder / "ASP.txt").write_text(ASP)
+    (folder / "structure.json").write_text(json.dumps(wrong))
+    out = tmp_path / "out"
+    assert convert_main(["--input", str(tree), "--output", str(out), "--teacher", "structural"]) == 0
+    err = capsys.readouterr().err
+    assert "held back" in err and "Other/wrong" in err and "not faithful" in err
+    meta = json.loads((folder / "structure.meta.json").read_text())
+    assert meta["faithfulness"]["verdict"] == "not faithful"
+    exported = (out / "train.jsonl").read_text() + (out / "valid.jsonl").read_text()
+    assert "Colour a path of three vertices with two colours, vertex 1 red." not in exported
+    assert "Colour a path of three vertices (0)" in exported

@@ -21,7 +21,8 @@ from asp_ft_tui.domain.benchmarks import discover
 from asp_ft_tui.domain.structure import structure_path
 from asp_ft_tui.extraction import Extractor, RunEvent, Settings, default_concurrency, run_extraction
 from asp_ft_tui.prompts import load_prompts
-from asp_ft_tui.teachers import default_teacher, make_teacher
+from asp_ft_tui.settings import for_command
+from asp_ft_tui.teachers import make_teacher
 from asp_ft_tui.teachers.base import TeacherError
 
 
@@ -40,19 +41,20 @@ def _extract(args: argparse.Namespace, workspace) -> int:
     for problem in library.problems:
         err.print(f"[yellow]skipped[/] {escape(problem.id)}: {escape(problem.reason)}")
     if library.relocation_notice:
-        err.print(f"asp-ft: {library.relocation_notice}", markup=False)
+        err.print(f"asp-ft: {library.relocation_notice}", markup=False, soft_wrap=True)
     if not benchmarks:
         raise TeacherError(f"no benchmarks found below {root}" + (f" matching {args.only!r}" if args.only else ""))
     prompts = load_prompts(workspace.prompts_dir if workspace else None)
     engine = CachingEngine(get_engine(), VerdictCache(workspace.cache_dir if workspace else None))
-    name = args.teacher or default_teacher()
+    chosen = for_command(workspace, args)  # the flags over the workspace's settings
+    name = chosen.teacher
     options = {"rpm": args.rpm} if name == "gemini" and args.rpm else {}
     if name == "mlx" and args.max_tokens:
         options["max_tokens"] = args.max_tokens
-    teacher = make_teacher(name, engine=engine, model=args.model, seed=args.seed, **options)
-    settings = Settings(seed=args.seed, max_rounds=args.rounds, force=args.force, all_tones=args.all_tones)
+    teacher = make_teacher(name, engine=engine, model=chosen.model, seed=args.seed, **options)
+    settings = Settings(seed=args.seed, max_rounds=chosen.repair_rounds, force=args.force, all_tones=chosen.all_tones)
     extractor = Extractor(teacher, engine, prompts, settings)
-    concurrency = args.concurrency or default_concurrency(name, engine)
+    concurrency = chosen.concurrency or default_concurrency(name, engine)
     if name != "structural":
         todo = benchmarks if args.force else [b for b in benchmarks if not structure_path(b).is_file()]
         err.print(f"{name} teacher ({teacher.model}): this run will send {teacher.estimate(todo, prompts)} "
