@@ -31,13 +31,15 @@ TONE_CHOICES = [("one tone per description (picked per benchmark)", False), ("al
 class SettingsScreen(ModalScreen[WorkspaceSettings | None]):
     DEFAULT_CSS = """
     SettingsScreen { align: center middle; }
-    #settings { width: 90; max-height: 90%; height: auto; border: thick $primary; background: $surface;
-                padding: 0 2; }
-    #settings Label { margin-top: 1; text-style: bold; }
-    #settings .note { color: $text-muted; }
-    #settings .override { color: $warning; }
+    #settings { width: 100; max-height: 90%; height: auto; border: thick $primary; background: $surface;
+                padding: 1 2; }
+    #settings .row { height: auto; margin-top: 1; }
+    #settings .name { width: 30; text-style: bold; }
+    #settings .row > Input, #settings .row > Select { width: 1fr; }
+    #settings .note { color: $text-muted; padding-left: 30; }
+    #settings .override { color: $warning; padding-left: 30; }
     #settings-error { color: $error; margin-top: 1; }
-    #settings-buttons { height: auto; margin: 1 0; }
+    #settings-buttons { height: auto; margin-top: 1; }
     #settings-buttons Button { margin-right: 2; }
     """
     BINDINGS = [
@@ -53,36 +55,41 @@ class SettingsScreen(ModalScreen[WorkspaceSettings | None]):
     def compose(self) -> ComposeResult:
         s = self.settings
         with VerticalScroll(id="settings"):
-            yield Static(Text(f"Settings of this workspace ({self.path})", style="bold"))
-            yield Label("Teacher")
-            yield Select(TEACHER_CHOICES, value=s.teacher or AUTO, allow_blank=False, id="teacher")
-            yield Static(f"Gemini API key: {api_key_status()} (from the environment only: GEMINI_API_KEY or "
+            yield Static(Text(f"Settings of this workspace, kept in {self.path}", style="bold"))
+            yield from self._row("Teacher", Select(TEACHER_CHOICES, value=s.teacher or AUTO, allow_blank=False,
+                                                   compact=True, id="teacher"))
+            yield Static(f"Gemini API key: {api_key_status()} (from the environment only, GEMINI_API_KEY or "
                          "GOOGLE_API_KEY; never stored)", classes="note", id="api-key")
-            yield Label("Gemini model")
-            yield Input(s.gemini_model or "", placeholder="the default (gemini-2.5-flash)", id="gemini_model")
+            yield from self._row("Gemini model", Input(s.gemini_model or "", placeholder="the default (gemini-2.5-flash)",
+                                                       compact=True, id="gemini_model"))
             yield from self._override("gemini_model")
-            yield Label("mlx model folder")
-            yield Input(s.mlx_model or "", placeholder="a folder holding an mlx-lm model (config.json)", id="mlx_model")
+            yield from self._row("mlx model folder", Input(s.mlx_model or "", compact=True, id="mlx_model",
+                                                           placeholder="a folder holding an mlx-lm model (config.json)"))
             yield from self._override("mlx_model")
-            yield Label("Tones")
-            yield Select(TONE_CHOICES, value=s.all_tones, allow_blank=False, id="all_tones")
-            yield Label("Repair rounds per component")
-            yield Input(str(s.repair_rounds), type="integer", id="repair_rounds")
-            yield Label("Benchmarks extracted at once")
-            yield Input("" if s.concurrency is None else str(s.concurrency), type="integer",
-                        placeholder="the teacher's default (gemini 4, mlx 1, structural: every clingo worker)",
-                        id="concurrency")
+            yield from self._row("Tones", Select(TONE_CHOICES, value=s.all_tones, allow_blank=False, compact=True,
+                                                 id="all_tones"))
+            yield from self._row("Repair rounds per component", Input(str(s.repair_rounds), type="integer",
+                                                                      compact=True, id="repair_rounds"))
+            yield from self._row("Benchmarks extracted at once", Input(
+                "" if s.concurrency is None else str(s.concurrency), type="integer", compact=True, id="concurrency",
+                placeholder="the teacher's (gemini 4, mlx 1, structural: all clingo workers)"))
             yield Static("", id="settings-error")
             with Horizontal(id="settings-buttons"):
                 yield Button("Save (ctrl+s)", id="settings-save", variant="primary")
                 yield Button("Cancel (escape)", id="settings-cancel")
         yield Footer()
 
+    @staticmethod
+    def _row(name: str, field):
+        with Horizontal(classes="row"):
+            yield Label(name, classes="name")
+            yield field
+
     def _override(self, name: str):
         override = environment_override(name)
         if override is not None:
             variable, value = override
-            yield Static(f"overridden by the environment: {variable}={value} (this run uses that)",
+            yield Static(f"overridden by the environment: {variable}={value} (extraction uses that)",
                          classes="override", id=f"{name}-override")
 
     def on_mount(self) -> None:
