@@ -78,14 +78,18 @@ def build_parser() -> argparse.ArgumentParser:
     _add_workspace_option(extract)
     extract.add_argument("--input", type=Path, metavar="DIR", help="benchmark folder tree")
     extract.add_argument("--teacher", choices=("structural", "gemini", "mlx"),
-                         help="default: gemini when GEMINI_API_KEY or GOOGLE_API_KEY is set, else structural")
+                         help="default: the workspace's setting, else gemini when GEMINI_API_KEY or GOOGLE_API_KEY "
+                         "is set, else structural")
     extract.add_argument("--model", help="Gemini model name, or the mlx-lm model folder for --teacher mlx")
     extract.add_argument("--force", action="store_true", help="extract again even where a structure exists")
-    extract.add_argument("--all-tones", action="store_true", help="add the other four tone variants of every description")
+    extract.add_argument("--all-tones", action=argparse.BooleanOptionalAction, default=None,
+                         help="add the other four tone variants of every description (default: the workspace's setting)")
     extract.add_argument("--seed", type=int, default=0, help="seed of the tone choice (default 0)")
-    extract.add_argument("--rounds", type=int, default=3, metavar="K", help="repair rounds per component (default 3)")
+    extract.add_argument("--rounds", type=int, default=None, metavar="K",
+                         help="repair rounds per component (default: the workspace's setting, else 3)")
     extract.add_argument("--concurrency", type=int, default=None, metavar="N",
-                         help="benchmarks in flight at once (default: 4 for gemini, 1 otherwise)")
+                         help="benchmarks in flight at once (default: the workspace's setting, else 4 for gemini, "
+                         "1 for mlx, every clingo worker for structural)")
     extract.add_argument("--rpm", type=positive_number, default=None, help="Gemini requests per minute (default 10)")
     extract.add_argument("--max-tokens", type=int, default=None, help="mlx teacher: longest answer (default 2048)")
     extract.add_argument("--only", metavar="TEXT", help="only benchmarks whose id contains TEXT")
