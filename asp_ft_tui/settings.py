@@ -18,7 +18,7 @@ import yaml
 
 from asp_ft_tui.fsio import atomic_write_text
 from asp_ft_tui.oserrors import describe
-from asp_ft_tui.teachers import API_KEY_VARIABLES, TEACHERS, default_teacher
+from asp_ft_tui.teachers import API_KEY_VARIABLES, TEACHERS, TeacherError, default_teacher
 from asp_ft_tui.workspace import WorkspaceError
 
 FILE_NAME = "asp-ft.yaml"
@@ -172,8 +172,6 @@ def for_command(workspace, args) -> Run:
     run = resolve(settings, teacher=args.teacher, model=args.model, all_tones=args.all_tones,
                   repair_rounds=getattr(args, "rounds", None), concurrency=args.concurrency)
     if run.teacher == "mlx" and not run.model:
-        from asp_ft_tui.teachers.base import TeacherError
-
         raise TeacherError(f"the mlx teacher needs an mlx-lm model folder: --model DIR, {ENVIRONMENT['mlx_model']}, "
                            f"or mlx_model in {FILE_NAME} (the app's Settings)")
     return run
