@@ -76,3 +76,93 @@ async def test_help_key_toggles_the_help_panel(workspace):
         await pilot.press("question_mark")
         await pilot.pause()
         assert not app.screen.query("HelpPanel")
+
+
+TABS = ["benchmarks", "components", "review", "log", "training"]
+
+
+async def _settle(pilot) -> None:
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def _typed(app) -> dict[str, str]:
+    from textual.widgets import Input
+
+    return {widget.id: widget.value for widget in app.query(Input)}
+
+
+async def test_global_keys_work_whatever_has_the_focus(workspace):
+    """Every focusable widget of every tab: a tab key switches the tab (and puts the focus in it),
+    `?` shows help and Escape closes it, E opens the export question; nothing is typed anywhere.
+    A text field keeps its keys for text: Escape hands the focus back to the list first."""
+    from textual.widgets import Input
+
+    app = make_app(workspace)
+    app.animation_level = "none"  # the tab underline's slide would be waited for on every key
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _settle(pilot)
+        assert app.focused is app.query_one(BenchmarkTree), "the tree has the focus at launch"
+        tabs = app.query_one("#tabs")
+        typed = _typed(app)
+        for tab in TABS:
+            await pilot.press(str(TABS.index(tab) + 1))
+            await _settle(pilot)
+            # One of each kind in each place: the training form's twelve text fields behave alike.
+            kinds = {(type(w), w.parent): w for w in reversed(app.screen.focus_chain)}
+            widgets = list(kinds.values())
+            assert len(widgets) >= 2, tab
+            for widget in widgets:
+                for number, target in enumerate(TABS, start=1):
+                    await pilot.press(str(TABS.index(tab) + 1))
+                    widget.focus()
+                    await pilot.pause()
+                    assert app.focused is widget
+                    if isinstance(widget, Input):
+                        await pilot.press("escape")
+                        assert not isinstance(app.focused, Input), f"escape leaves {widget.id}"
+                    await pilot.press(str(number))
+                    await pilot.pause()
+                    where = f"{number} pressed on {widget!r} in {tab}"
+                    assert tabs.active == target, where
+                    assert app.focused is not None and tabs.active_pane in app.focused.ancestors_with_self, where
+                    assert not isinstance(app.focused, Input), where
+                await pilot.press(str(TABS.index(tab) + 1))
+                widget.focus()
+                await pilot.pause()
+                if isinstance(widget, Input):
+                    await pilot.press("escape")
+                await pilot.press("question_mark")
+                await pilot.pause()
+                assert app.screen.query("HelpPanel"), f"? on {widget!r}"
+                await pilot.press("escape")
+                await pilot.pause()
+                assert not app.screen.query("HelpPanel"), f"escape closes help on {widget!r}"
+                await pilot.press("E")
+                await pilot.pause()
+                assert type(app.screen).__name__ == "ConfirmScreen", f"E on {widget!r}"
+                await pilot.press("escape")
+                await pilot.pause()
+                assert _typed(app) == typed, f"nothing typed from {widget!r}"
+        await pilot.press("1")
+        assert tabs.active == "benchmarks"
+        await pilot.press("q")
+    assert app.return_code == 0
+
+
+@pytest.mark.parametrize("box, target", [("#tree-filter", "#benchmark-tree"), ("#queue-text", "#queue-table")])
+async def test_enter_and_escape_leave_a_filter_box(workspace, box, target):
+    app = make_app(workspace)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _settle(pilot)
+        await pilot.press("1" if box == "#tree-filter" else "3", "slash")
+        await _settle(pilot)
+        assert app.focused is app.query_one(box)
+        await pilot.press("x", "enter")
+        assert app.focused is app.query_one(target)
+        assert app.query_one(box).value == "x"
+        await pilot.press("slash", "escape")
+        assert app.focused is app.query_one(target)
+        await pilot.press("question_mark")
+        assert app.screen.query("HelpPanel") and app.query_one(box).value == "x"

@@ -19,7 +19,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import Footer, Header, Input, Label, ProgressBar, RichLog, TabbedContent, TabPane, Tree
+from textual.widgets import Footer, Header, Input, Label, ProgressBar, RichLog, TabbedContent, Tree
 from textual.worker import Worker, WorkerState
 
 from asp_ft_tui import __version__
@@ -28,13 +28,15 @@ from asp_ft_tui.logs import setup_logging
 from asp_ft_tui.oserrors import describe
 from asp_ft_tui.redaction import RedactingStream
 from asp_ft_tui.tui.commands import AspFtCommands
-from asp_ft_tui.tui.logpane import AppLogHandler
+from asp_ft_tui.tui.logpane import AppLogHandler, LogView
 from asp_ft_tui.tui.review_actions import ReviewActions
 from asp_ft_tui.tui.surfaces import WRITING_ACTIONS, Surfaces
-from asp_ft_tui.tui.work_actions import WorkActions
+from asp_ft_tui.tui.tabs import BenchmarksTab, ComponentsTab, LogTab, ReviewTab, TrainingTab
+from asp_ft_tui.tui.work_actions import SETTINGS_KEY, WorkActions
 from asp_ft_tui.tui.widgets.benchmark_detail import BenchmarkDetail
 from asp_ft_tui.tui.widgets.benchmark_tree import STATUS_FILTERS, BenchmarkTree
 from asp_ft_tui.tui.widgets.components import ComponentsPane
+from asp_ft_tui.tui.widgets.filter_box import FilterBox
 from asp_ft_tui.tui.widgets.queue import STATUS_CYCLE, ReviewQueue
 from asp_ft_tui.tui.widgets.sample_view import SampleView
 from asp_ft_tui.tui.widgets.training import TrainingPane
@@ -48,32 +50,21 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
     TITLE = "asp-ft"
     CSS_PATH = "app.tcss"
     COMMANDS = App.COMMANDS | {AspFtCommands}
+    AUTO_FOCUS = "#benchmark-tree"  # arrow keys and j/k move in the tree at once
+    # Keys that work in every tab; each tab's own keys are in tui/tabs.py.
     BINDINGS = [
         Binding("q", "quit", "Quit", id="quit"),
         Binding("question_mark", "toggle_help", "Help", id="help"),
+        Binding("escape", "hide_help", "Close help", show=False, priority=True, id="help.close"),
         Binding("1", "tab('benchmarks')", "Benchmarks", show=False, id="tab.benchmarks"),
         Binding("2", "tab('components')", "Components", show=False, id="tab.components"),
         Binding("3", "tab('review')", "Review", show=False, id="tab.review"),
         Binding("4", "tab('log')", "Log", show=False, id="tab.log"),
         Binding("5", "tab('training')", "Training", show=False, id="tab.training"),
-        Binding("a", "approve", "Approve", id="approve"),
-        Binding("r", "reject", "Reject", id="reject"),
-        Binding("e", "edit", "Edit", id="edit"),
-        Binding("u", "undo", "Undo", id="undo"),
-        Binding("n", "next_pending", "Next pending", id="next_pending"),
-        Binding("j", "step(1)", "Next", show=False, id="next"),
-        Binding("k", "step(-1)", "Previous", show=False, id="previous"),
-        Binding("x", "extract", "Extract", id="extract"),
-        Binding("X", "extract_all", "Extract all", show=False, id="extract_all"),
         Binding("c", "cancel_work", "Cancel", id="cancel"),
-        Binding("f", "cycle_status", "Filter", id="filter"),
-        Binding("t", "cycle_task", "Task", show=False, id="task"),
-        Binding("slash", "focus_filter", "Find", show=False, id="find"),
-        Binding("B", "bulk_approve", "Approve all", show=False, id="bulk_approve"),
-        Binding("b", "only_benchmark", "This benchmark", show=False, id="only_benchmark"),
         Binding("E", "export", "Export", id="export"),
-        Binding("T", "cycle_teacher", "Teacher", show=False, id="teacher"),
         Binding("ctrl+r", "rescan", "Rescan", show=False, id="rescan"),
+        Binding(SETTINGS_KEY, "settings", "Settings", id="settings"),
     ]
 
     class SessionLoaded(Message):
@@ -135,21 +126,22 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
         yield Header()
         yield Label("", id="readonly-banner")
         with TabbedContent(initial="benchmarks", id="tabs"):
-            with TabPane("Benchmarks", id="benchmarks"):
+            with BenchmarksTab("Benchmarks", id="benchmarks"):
                 with Horizontal():
                     with Vertical(id="tree-side"):
-                        yield Input(placeholder="/ filter benchmarks", id="tree-filter")
+                        yield FilterBox(placeholder="/ filter benchmarks", id="tree-filter", target="#benchmark-tree")
                         yield BenchmarkTree(id="benchmark-tree")
                     with VerticalScroll(id="detail-scroll"):
                         yield BenchmarkDetail(id="detail")
-            with TabPane("Components", id="components"):
+            with ComponentsTab("Components", id="components"):
                 yield ComponentsPane(id="components-pane")
-            with TabPane("Review", id="review"):
+            with ReviewTab("Review", id="review"):
                 yield ReviewQueue(id="queue")
-            with TabPane("Log", id="log"):
-                yield RichLog(id="log-view", wrap=True, markup=False)
-            with TabPane("Training", id="training"):
+            with LogTab("Log", id="log"):
+                yield LogView(id="log-view")
+            with TrainingTab("Training", id="training"):
                 yield TrainingPane(self.workspace, id="training-pane")
+        # In the flow above the footer (both docked at the bottom would share one row).
         with Horizontal(id="work"):
             yield Label("", id="work-label")
             yield ProgressBar(id="work-bar", show_eta=False)
@@ -198,7 +190,7 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
         state = self.session.store.ui_state() if self.session else {}
         self._restore = state
         self.status_filter = state.get("tree_status", "all")
-        self.teacher = state.get("teacher")
+        self.load_settings()
         queue = self.query_one(ReviewQueue)
         queue.status_filter, queue.task_filter = state.get("status"), state.get("task")
         queue.benchmark_filter = state.get("queue_benchmark")
@@ -209,7 +201,7 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
         if self.library.relocation_notice:
             self.notify(self.library.relocation_notice, severity="information")
         if state.get("tab") in ("benchmarks", "components", "review", "log", "training"):
-            self.query_one(TabbedContent).active = state["tab"]
+            self.action_tab(state["tab"])
         missing = [s.bench.id for s in self.session.summaries.values()
                    if s.extraction in ("extracted", "needs review") and not s.samples_built]
         if missing and self.readonly_reason is None:  # building writes the sample cache
@@ -284,8 +276,9 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
     @on(TabbedContent.TabActivated)
     def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
         tab = event.pane.id
-        if tab == "training":
-            self.query_one("#train-runs").focus()  # the tab's keys (s, S, R, F, V, D) work at once
+        if tab != event.tabbed_content.active:
+            return  # the message of a tab left again before it arrived (a restored tab at launch)
+        self._focus_home(event.pane)
         if tab == "components":
             self.query_one(ComponentsPane).show(self.current_benchmark)
         elif tab == "review" and not self._queue_loaded:
@@ -310,15 +303,13 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
             view.show(None)
             return
         sample = self.session.sample(message.key)
-        decision = self.session.store.decision(message.key)
         status = self.session.status_of(self.session.rows[message.key])
-        view.show(sample, status, edit=decision.edit if decision and status == "approved" else None)
+        view.show(sample, status, edit=self.session.saved_edit(message.key))  # approved or only saved
         self._save_soon()
 
     @on(Input.Submitted, "#queue-text")
     def _queue_text(self, event: Input.Submitted) -> None:
         self._load_queue()
-        self.query_one("#queue-table").focus()
 
     @on(Input.Changed, "#tree-filter")
     def _tree_text(self, event: Input.Changed) -> None:
@@ -327,7 +318,18 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
             self._show_tree()
 
     def action_tab(self, tab: str) -> None:
-        self.query_one(TabbedContent).active = tab
+        tabs = self.query_one(TabbedContent)
+        tabs.active = tab
+        # At once, not when the tab's message arrives: a focused widget that the switch hides
+        # would hand the focus to a sibling, and that sibling's tab would take over again.
+        self._focus_home(tabs.get_pane(tab))
+
+    def _focus_home(self, pane) -> None:
+        """Focus the tab's main widget unless the focus already is inside the tab (its keys
+        work only there)."""
+        focused = self.focused
+        if focused is None or pane not in focused.ancestors_with_self:
+            self.screen.set_focus(pane.query_one(pane.HOME))
 
     def action_focus_filter(self) -> None:
         target = "#queue-text" if self.query_one(TabbedContent).active == "review" else "#tree-filter"
@@ -351,6 +353,9 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
         else:
             self.action_show_help_panel()
 
+    def action_hide_help(self) -> None:
+        self.action_hide_help_panel()
+
     def action_rescan(self) -> None:
         if self.session is None:
             self.load_session()
@@ -364,6 +369,8 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
         self.post_message(self.SessionLoaded(self.session))
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "hide_help":
+            return bool(self.screen.query("HelpPanel"))  # else Escape stays free for others
         if action in WRITING_ACTIONS and self.is_readonly:
             return None  # shown greyed; the read-only banner says why
         if action in REVIEW_ACTIONS:
@@ -401,7 +408,6 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
             "sample": queue.current or self._restore.get("sample"),
             "status": queue.status_filter, "task": queue.task_filter, "tree_status": self.status_filter,
             "queue_benchmark": queue.benchmark_filter,
-            "teacher": self.teacher,
         }
         try:
             self.session.store.save_ui_state(state)

@@ -42,7 +42,8 @@ class Surfaces:
         if self.readonly_reason is None:
             return
         active = self.screen.active_bindings.get(event.key)
-        if active is not None and not active.enabled and active.binding.action in WRITING_ACTIONS:
+        # A tab's keys name the app's actions as `app.<action>`.
+        if active is not None and not active.enabled and active.binding.action.removeprefix("app.") in WRITING_ACTIONS:
             self.notify(f"read-only: {self.readonly_reason}", severity="warning", timeout=5)
 
     def report_failure(self, what: str, error: BaseException) -> None:

@@ -4,6 +4,7 @@ benchmark its extraction state and review counts."""
 from __future__ import annotations
 
 from rich.text import Text
+from textual.binding import Binding
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
@@ -62,6 +63,11 @@ def matches(summary, bench: Benchmark, text: str, status: str) -> bool:
 
 class BenchmarkTree(Tree[NodeData]):
     """Shows a `Library`; node data is the Benchmark or FolderProblem a leaf stands for."""
+
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False, id="tree.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="tree.up"),
+    ]
 
     def __init__(self, **kwargs) -> None:
         super().__init__("Benchmarks", **kwargs)

@@ -6,9 +6,10 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Static
 
 from asp_ft_tui.samples import SampleRow
+from asp_ft_tui.tui.widgets.filter_box import FilterBox
 from asp_ft_tui.tui.widgets.sample_view import STATUS_STYLE, SampleView
 
 STATUS_CYCLE = (None, "pending", "approved", "rejected", "changed")
@@ -30,7 +31,7 @@ class ReviewQueue(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(id="queue-filters")
-        yield Input(placeholder="filter by key text (enter to apply)", id="queue-text")
+        yield FilterBox(placeholder="/ filter by key text (enter to apply)", id="queue-text", target="#queue-table")
         table = DataTable(id="queue-table", cursor_type="row", zebra_stripes=True)
         for label in ("status", "task", "slot", "tone / operator", "benchmark"):
             table.add_column(label, key=label, width=8 if label == "status" else None)

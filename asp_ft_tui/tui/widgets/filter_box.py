@@ -1,0 +1,24 @@
+"""A filter field that gives the focus back to its list."""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+from textual.widgets import Input
+
+
+class FilterBox(Input):
+    """A filter field that hands the focus back to the list it filters on Enter and Escape, so
+    the list's keys (and the app's) work again without reaching for the mouse."""
+
+    BINDINGS = [Binding("escape", "leave", "Back to the list", id="filter.leave")]
+
+    def __init__(self, *, target: str, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.target = target
+
+    def action_leave(self) -> None:
+        self.screen.query_one(self.target).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        # The app (or the queue) applies the filter from the same message; the focus moves on.
+        self.action_leave()
