@@ -136,10 +136,10 @@ async def test_components_tab_shows_every_tone_of_each_description(tmp_path, eng
             assert "generator" in generator
             labelled = [tone for tone in TONES if f"{tone}: " in generator]
             if expected:
-                assert labelled == list(TONES) and f"{', '.join(TONES)} (5 of 5)" in header
+                assert labelled == list(TONES) and f"{', '.join(TONES)} (5 of 5, template tones)" in header
                 assert "the other tones" not in header
             else:
-                assert len(labelled) == 1 and f"{labelled[0]} (1 of 5)" in header
+                assert len(labelled) == 1 and f"{labelled[0]} (1 of 5, template tones)" in header
                 assert "the other tones: choose all five tones in Settings" in header
 
 

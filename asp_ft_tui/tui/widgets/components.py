@@ -78,13 +78,12 @@ class ComponentsPane(Horizontal):
         provenance = meta.get("provenance") or {}
         descriptions = meta.get("descriptions") or {}
         present = tones_present(descriptions)
-        tones_note = " (template tones)" if provenance.get("template_tones") else ""
+        tones_note = ", template tones" if provenance.get("template_tones") else ""
         verdict = faith.get("verdict", "unknown")
         header = Text.assemble(
             ("faithfulness: ", "bold"), (verdict, "green" if verdict == "faithful" else "red"),
             "\n", faith.get("reason", ""), "\n", ("teacher ", "dim"), str(provenance.get("teacher") or meta.get("teacher")),
-            "  ", ("tones ", "dim"), ", ".join(present) or "none", f" ({len(present)} of {len(TONES)})",
-            (tones_note, "dim"))
+            "  ", ("tones ", "dim"), ", ".join(present) or "none", f" ({len(present)} of {len(TONES)}{tones_note})")
         if len(present) < len(TONES):
             header.append("\nthe other tones: choose all five tones in Settings, then extract again (x)", style="dim")
         items.append(ListItem(Static(header)))
