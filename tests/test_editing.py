@@ -198,3 +198,18 @@ def test_a_saved_edit_travels_with_approvals_from_the_command_line_and_bulk(ws, 
         for key in (first, second):
             decision = session.store.decision(key)
             assert decision.status == "approved" and decision.edit.endswith("% saved")
+
+
+def test_review_show_says_a_saved_edit_waits_for_approval(ws, engine, capsys):  # noqa: F811
+    from asp_ft_tui.cli import main
+    from asp_ft_tui.review import ReviewSession
+
+    with ReviewSession.open(ws) as session:
+        key = next(r.key for r in session.rows_of("Puzzles/sudoku_4x4") if r.task == "generator")
+        session.save_edit(key, session.sample(key).answer + "\n% saved", engine)
+    capsys.readouterr()
+    assert main(["review", "show", "-w", str(ws.root), key]) == 0
+    assert "--- assistant (reviewer's edit, saved, used once approved) ---" in capsys.readouterr().out
+    assert main(["review", "approve", "-w", str(ws.root), key]) == 0
+    assert main(["review", "show", "-w", str(ws.root), key]) == 0
+    assert "--- assistant (reviewer's edit, used instead) ---\n" in capsys.readouterr().out

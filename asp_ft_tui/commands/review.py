@@ -167,7 +167,8 @@ def cmd_show(args: argparse.Namespace, workspace) -> int:
             print(f"\n--- {message['role']} ---")
             print(message["content"])
         if edit is not None:
-            print("\n--- assistant (reviewer's edit, used instead) ---")
+            use = "used instead" if status == "approved" else "saved, used once approved"
+            print(f"\n--- assistant (reviewer's edit, {use}) ---")
             print(edit)
         return 0
     finally:
