@@ -35,8 +35,9 @@ sys.path.insert(0, str(HERE))
 
 APP = r"""
 import asyncio, json, resource, sys, time
+from textual import events
 from asp_ft_tui.tui.app import make_app
-
+{SETTLE}
 def peak_mb(pid=None):
     if pid is None:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -45,27 +46,20 @@ def peak_mb(pid=None):
             return int(line.split()[1]) / 1024
     return 0.0
 
-def settled(app):
-    screen = app.screen
-    return not (screen._layout_required or screen._repaint_required or screen._dirty_widgets)
-
 async def main():
     app = make_app(sys.argv[1])
     out = {}
     async with app.run_test(size=(160, 48)) as pilot:
         tree = app.query_one("BenchmarkTree")
-        while app.session is None or tree.benchmark_count() != int(sys.argv[2]):
-            await pilot.pause(0.002)
-        await pilot.pause()
+        await settle(app, lambda: app.session is not None and tree.benchmark_count() == int(sys.argv[2]))
         out["ready_at"] = time.time()
         out["counted"] = sum(sum(s.counts.values()) for s in app.session.summaries.values())
-        started = time.perf_counter()
-        await pilot.press("3")
-        await pilot.pause()
-        out["review_tab_ms"] = (time.perf_counter() - started) * 1000
-        for _ in range(3):
-            await app.workers.wait_for_complete(); await pilot.pause()
         session, queue, table = app.session, app.query_one("ReviewQueue"), app.query_one("#queue-table")
+        view = app.query_one("SampleView")
+        started = time.perf_counter()
+        app.post_message(events.Key("3", "3"))
+        await settle(app, lambda: len(queue.keys) == out["counted"] and view.sample is not None)
+        out["review_tab_ms"] = (time.perf_counter() - started) * 1000
         store = session.store
         real_record, durable = store.record, []
 
@@ -81,16 +75,19 @@ async def main():
             bench_id = session.rows[key].benchmark_id
             approved = session.summaries[bench_id].counts["approved"] + (store.decision(key) is None
                                                                           or store.decision(key).status != "approved")
+            following = queue.keys[min(queue.keys.index(key) + 1, len(queue.keys) - 1)]
+
+            def shown():
+                return (table.get_cell(key, "status").plain == "approved"
+                        and f"+{approved} " in tree._leaves[bench_id].label.plain
+                        and queue.current == following and view.sample is not None and view.sample.key == following)
+
             started = time.perf_counter()
-            await pilot.press("a")
-            await pilot.pause()
-            while not settled(app):
-                await pilot.pause()
+            app.post_message(events.Key("a", "a"))
+            await settle(app, shown)
             times.append((time.perf_counter() - started) * 1000)
             to_durable.append((durable[-1] - started) * 1000)
             assert store.decision(key).status == "approved", key
-            assert table.get_cell(key, "status").plain == "approved", key
-            assert f"+{approved} " in tree._leaves[bench_id].label.plain, (bench_id, tree._leaves[bench_id].label)
         out["approve_ms"] = times
         out["durable_ms"] = to_durable
         out["app_peak_mb"] = peak_mb()
@@ -106,7 +103,7 @@ import asyncio, json, sys, time
 from rich.text import Text
 from textual.app import App
 from textual.widgets import Tree
-
+{SETTLE}
 class Bare(App):
     def compose(self):
         yield Tree("Benchmarks")
@@ -128,13 +125,32 @@ async def main():
     async with app.run_test(size=(160, 48)) as pilot:
         tree = app.query_one(Tree)
         expected = len(json.loads(open(sys.argv[1]).read()))
-        while sum(len(c.children) for c in tree.root.children) != expected:
-            await pilot.pause(0.002)
-        await pilot.pause()
+        await settle(app, lambda: sum(len(c.children) for c in tree.root.children) == expected)
         print("RESULT " + json.dumps({"ready_at": time.time()}))
 
 asyncio.run(main())
 """
+
+
+# Settled: `state()` holds, every message queue of the app and its screen is empty and the screen
+# has no layout, repaint or dirty widget pending (Textual renders those on its frame timer). Polled
+# each millisecond: the pilot's own waits (`press`, `pause`) sleep 20 ms slices until the CPU is
+# idle, more than the whole approve target.
+SETTLE = r"""
+async def settle(app, state, timeout=60.0):
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        if not app.is_running:
+            raise RuntimeError("the app stopped")
+        screen = app.screen
+        if (state() and not (screen._layout_required or screen._repaint_required or screen._dirty_widgets)
+                and all(w._message_queue.empty() for w in (app, *screen.walk_children(with_self=True)))):
+            return
+        await asyncio.sleep(0.001)
+    raise TimeoutError("the screen did not settle")
+"""
+APP = APP.replace("{SETTLE}", SETTLE)
+BARE = BARE.replace("{SETTLE}", SETTLE)
 
 
 def prepare(root: Path, count: int) -> tuple[Path, int]:

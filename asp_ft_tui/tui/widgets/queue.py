@@ -9,7 +9,9 @@ from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from asp_ft_tui.samples import SampleRow
+from asp_ft_tui.tui.plural import counted
 from asp_ft_tui.tui.widgets.filter_box import FilterBox
+from asp_ft_tui.tui.widgets.queue_table import QueueTable
 from asp_ft_tui.tui.widgets.sample_view import STATUS_STYLE, SampleView
 
 STATUS_CYCLE = (None, "pending", "approved", "rejected", "changed")
@@ -32,7 +34,7 @@ class ReviewQueue(Vertical):
     def compose(self) -> ComposeResult:
         yield Static(id="queue-filters")
         yield FilterBox(placeholder="/ filter by key text (enter to apply)", id="queue-text", target="#queue-table")
-        table = DataTable(id="queue-table", cursor_type="row", zebra_stripes=True)
+        table = QueueTable(id="queue-table", cursor_type="row", zebra_stripes=True)
         for label in ("status", "task", "slot", "tone / operator", "benchmark"):
             table.add_column(label, key=label, width=8 if label == "status" else None)
         yield table
@@ -49,13 +51,21 @@ class ReviewQueue(Vertical):
             table.add_row(Text(status, style=STATUS_STYLE.get(status, "")), row.task, row.slot,
                           row.operator if row.task == "repair" else (row.tone or "-"), row.benchmark_id, key=row.key)
             self.keys.append(row.key)
-        self.query_one("#queue-filters", Static).update(Text.assemble(
-            ("status ", "dim"), self.status_filter or "all", "  ", ("task ", "dim"), self.task_filter or "all",
-            "  ", ("benchmark ", "dim"), self.benchmark_filter or "all", "  ", (f"{len(rows)} samples", "bold")))
+        self.query_one("#queue-filters", Static).update(self.filters_line(len(rows)))
         if keep in self.keys:
             self.move_to(keep)
-        elif not self.keys:
-            self.post_message(self.Highlighted(None))
+        # The cursor may stay on the same row number, which raises no highlight of its own: the
+        # sample panel must not go on showing a sample the filters no longer list.
+        self.post_message(self.Highlighted(self.current))
+
+    def filters_line(self, count: int) -> Text:
+        """The count, then the filters in force (f, t and b change them), highlighted when on."""
+        line = Text.assemble((counted(count, "sample"), "bold"))
+        for label, value, key in (("status", self.status_filter, "f"), ("task", self.task_filter, "t"),
+                                  ("benchmark", self.benchmark_filter, "b")):
+            line.append_text(Text.assemble("  ", (f"{label} ", "dim"), (value, "bold reverse") if value else "all",
+                                           (f" ({key})", "dim")))
+        return line
 
     def update_row(self, key: str, status: str) -> None:
         if key in self.keys:
