@@ -49,7 +49,7 @@ async def test_problem_folders_show_with_their_reason(workspace):
         tree = app.query_one(BenchmarkTree)
         labels = [str(node.label) for node in _all_nodes(tree.root)]
     assert any("Broken/only_nl" in label and "no ASP.txt" in label for label in labels)
-    assert any("have problems" in n for n in notices)
+    assert "1 benchmark folder has problems (see the tree)" in notices
 
 
 def _all_nodes(node):

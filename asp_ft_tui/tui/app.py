@@ -29,6 +29,7 @@ from asp_ft_tui.oserrors import describe
 from asp_ft_tui.redaction import RedactingStream
 from asp_ft_tui.tui.commands import AspFtCommands
 from asp_ft_tui.tui.logpane import AppLogHandler, LogView
+from asp_ft_tui.tui.plural import counted
 from asp_ft_tui.tui.review_actions import ReviewActions
 from asp_ft_tui.tui.surfaces import WRITING_ACTIONS, Surfaces
 from asp_ft_tui.tui.tabs import BenchmarksTab, ComponentsTab, LogTab, ReviewTab, TrainingTab
@@ -53,7 +54,7 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
     AUTO_FOCUS = "#benchmark-tree"  # arrow keys and j/k move in the tree at once
     # Keys that work in every tab; each tab's own keys are in tui/tabs.py.
     BINDINGS = [
-        Binding("q", "quit", "Quit", id="quit"),
+        Binding("q", "quit", "Quit", show=False, id="quit"),  # the help panel lists every key
         Binding("question_mark", "toggle_help", "Help", id="help"),
         Binding("escape", "hide_help", "Close help", show=False, priority=True, id="help.close"),
         Binding("1", "tab('benchmarks')", "Benchmarks", show=False, id="tab.benchmarks"),
@@ -61,10 +62,10 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
         Binding("3", "tab('review')", "Review", show=False, id="tab.review"),
         Binding("4", "tab('log')", "Log", show=False, id="tab.log"),
         Binding("5", "tab('training')", "Training", show=False, id="tab.training"),
-        Binding("c", "cancel_work", "Cancel", id="cancel"),
-        Binding("E", "export", "Export", id="export"),
+        Binding("c", "cancel_work", "Cancel", show=False, id="cancel"),  # the progress row says it
+        Binding("E", "export", "Export", show=False, id="export"),
         Binding("ctrl+r", "rescan", "Rescan", show=False, id="rescan"),
-        Binding(SETTINGS_KEY, "settings", "Settings", id="settings"),
+        Binding(SETTINGS_KEY, "settings", "Settings", show=False, id="settings"),
     ]
 
     class SessionLoaded(Message):
@@ -145,7 +146,7 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
         with Horizontal(id="work"):
             yield Label("", id="work-label")
             yield ProgressBar(id="work-bar", show_eta=False)
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)  # ctrl+p still opens it; help lists it
 
     def on_mount(self) -> None:
         self.sub_title = str(self.workspace.root)
@@ -196,7 +197,9 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
         queue.benchmark_filter = state.get("queue_benchmark")
         self._show_tree(select=state.get("benchmark"))
         if self.library.problems:
-            self.notify(f"{len(self.library.problems)} benchmark folders have problems (see the tree)",
+            many = len(self.library.problems) > 1
+            self.notify(f"{counted(len(self.library.problems), 'benchmark folder')} {'have' if many else 'has'} "
+                        "problems (see the tree)",
                         severity="warning")
         if self.library.relocation_notice:
             self.notify(self.library.relocation_notice, severity="information")
@@ -209,6 +212,15 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
 
     def _show_tree(self, select: str | None = None) -> None:
         tree = self.query_one(BenchmarkTree)
+        empty = not self.library.benchmarks and not self.library.problems
+        tree_side = self.query_one("#tree-side")
+        tree_side.display = not empty
+        if empty:  # the guide instead of an empty tree
+            self.current_benchmark = None
+            if self.focused is not None and tree_side in self.focused.ancestors_with_self:
+                self.screen.set_focus(self.query_one("#detail-scroll"))
+            self.query_one(BenchmarkDetail).show_guide(self.workspace.benchmarks_dir)
+            return
         tree.show_library(self.library, self.session.summaries if self.session else {}, text=self.tree_text,
                           status=self.status_filter)
         target = select or (self.current_benchmark.id if self.current_benchmark else None)
@@ -216,6 +228,9 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
             first = tree.first_benchmark_node()
             if first is not None:
                 tree.call_after_refresh(tree.move_cursor, first)
+            else:  # the filters leave nothing: x must not act on a benchmark no longer shown
+                self.current_benchmark = None
+                self.query_one(BenchmarkDetail).show(None)
 
     # -- messages from workers -----------------------------------------------------------------
     @on(Progress)
@@ -223,7 +238,8 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
         work_row = self.query_one("#work")
         work_row.display = message.done < message.total
         self.query_one("#work-bar", ProgressBar).update(total=max(1, message.total), progress=message.done)
-        self.query_one("#work-label", Label).update(f"{message.label} {message.done}/{message.total} ")
+        cancels = " (c cancels)" if self.check_action("cancel_work", ()) else ""
+        self.query_one("#work-label", Label).update(f"{message.label} {message.done}/{message.total}{cancels} ")
 
     @on(BenchmarkChanged)
     def _benchmark_changed(self, message: BenchmarkChanged) -> None:
@@ -329,7 +345,7 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
         work only there)."""
         focused = self.focused
         if focused is None or pane not in focused.ancestors_with_self:
-            self.screen.set_focus(pane.query_one(pane.HOME))
+            self.screen.set_focus(next(w for w in pane.query(pane.HOME) if _displayed(w, pane)))
 
     def action_focus_filter(self) -> None:
         target = "#queue-text" if self.query_one(TabbedContent).active == "review" else "#tree-filter"
@@ -343,7 +359,6 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
             self._load_queue()
         else:
             self.status_filter = STATUS_FILTERS[(STATUS_FILTERS.index(self.status_filter) + 1) % len(STATUS_FILTERS)]
-            self.notify(f"benchmarks shown: {self.status_filter}", timeout=3)
             self._show_tree()
         self._save_soon()
 
@@ -379,7 +394,7 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
             except Exception:
                 return False
         if action == "cancel_work":
-            return bool(self.workers) and any(w.group == "extract" and w.is_running for w in self.workers) or None
+            return any(w.group == "extract" and w.is_running for w in self.workers)  # shown only then
         if action == "edit":
             try:
                 return self.query_one(TabbedContent).active in ("review", "components")
@@ -413,6 +428,11 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
             self.session.store.save_ui_state(state)
         except OSError as err:
             log.error("cannot save where you were: %s", describe(err))
+
+
+def _displayed(widget, pane) -> bool:
+    """Whether `widget` shows when `pane` does (no container between them is hidden)."""
+    return all(node.display for node in widget.ancestors_with_self[:widget.ancestors_with_self.index(pane)])
 
 
 def make_app(workspace: Workspace | Path | str | None = None, *, notice: str | None = None, engine=None) -> AspFtApp:

@@ -6,6 +6,7 @@ from textual import work
 from textual.widgets import TabbedContent
 
 from asp_ft_tui.domain.benchmarks import Benchmark
+from asp_ft_tui.tui.plural import counted
 from asp_ft_tui.tui.widgets.benchmark_tree import BenchmarkTree
 from asp_ft_tui.tui.widgets.components import ComponentsPane
 from asp_ft_tui.tui.widgets.queue import TASK_CYCLE, ReviewQueue
@@ -189,9 +190,10 @@ class ReviewActions:
                     self._load_queue()
                 self.query_one(BenchmarkTree).update_benchmark(self.session.library.get(bench_id),
                                                                self.session.summaries.get(bench_id))
-                self.notify(f"approved {count} samples of {bench_id}")
+                self.notify(f"approved {counted(count, 'sample')} of {bench_id}")
 
-        self.push_screen(ConfirmScreen(f"Approve all {len(targets)} valid pending samples of {bench_id}?"), done)
+        what = "the valid pending sample" if len(targets) == 1 else f"all {len(targets)} valid pending samples"
+        self.push_screen(ConfirmScreen(f"Approve {what} of {bench_id}?"), done)
 
     def _focus_benchmark_id(self) -> str | None:
         if self.query_one(TabbedContent).active == "review":

@@ -7,6 +7,11 @@ from __future__ import annotations
 from textual.binding import Binding
 from textual.widgets import TabPane
 
+from asp_ft_tui.tui.work_actions import SETTINGS_KEY
+
+# The footer has 80 columns to show a tab's keys in: the filters share one label, and a key that
+# works everywhere shows where it matters (the app binds it too, hidden).
+FILTERS = Binding.Group("Filter", compact=True)
 EXTRACT_KEYS = [
     Binding("x", "app.extract", "Extract", id="extract"),
     Binding("X", "app.extract_all", "Extract all", id="extract_all"),
@@ -17,12 +22,14 @@ EXTRACT_KEYS = [
 class BenchmarksTab(TabPane):
     BINDINGS = [
         *EXTRACT_KEYS,
-        Binding("f", "app.cycle_status", "Filter", id="filter"),
-        Binding("slash", "app.focus_filter", "Find", id="find"),
+        Binding("f", "app.cycle_status", "Status", id="filter", group=FILTERS),
+        Binding("slash", "app.focus_filter", "Find", id="find", group=FILTERS),
         Binding("B", "app.bulk_approve", "Approve all", id="bulk_approve"),
+        Binding(SETTINGS_KEY, "app.settings", "Settings", id="settings.shown"),
     ]
-    HOME = "#benchmark-tree"
-    """The widget that gets the focus when the tab opens: its keys work at once."""
+    HOME = "#benchmark-tree, #detail-scroll"
+    """The widgets that get the focus when the tab opens (the first one shown): the tab's keys
+    work at once. The tree is hidden in an empty workspace, which shows how to add benchmarks."""
 
 
 class ComponentsTab(TabPane):
@@ -36,14 +43,15 @@ class ReviewTab(TabPane):
         Binding("r", "app.reject", "Reject", id="reject"),
         Binding("e", "app.edit", "Edit", id="edit"),
         Binding("u", "app.undo", "Undo", id="undo"),
-        Binding("n", "app.next_pending", "Pending", id="next_pending"),
+        Binding("n", "app.next_pending", "Next pending", show=False, id="next_pending"),
         Binding("j", "app.step(1)", "Next", show=False, id="next"),
         Binding("k", "app.step(-1)", "Previous", show=False, id="previous"),
-        Binding("f", "app.cycle_status", "Status", id="filter"),
-        Binding("t", "app.cycle_task", "Task", id="task"),
-        Binding("b", "app.only_benchmark", "Benchmark", id="only_benchmark"),
-        Binding("slash", "app.focus_filter", "Find", id="find"),
+        Binding("f", "app.cycle_status", "Status", id="filter", group=FILTERS),
+        Binding("t", "app.cycle_task", "Task", id="task", group=FILTERS),
+        Binding("b", "app.only_benchmark", "This benchmark", id="only_benchmark", group=FILTERS),
+        Binding("slash", "app.focus_filter", "Find", id="find", group=FILTERS),
         Binding("B", "app.bulk_approve", "Approve all", id="bulk_approve"),
+        Binding("E", "app.export", "Export", id="export.shown"),
     ]
     HOME = "#queue-table"
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rich.console import Group
 from rich.text import Text
 from textual.widgets import Static
@@ -38,3 +40,23 @@ class BenchmarkDetail(Static):
             self.update(Group(Text(item.id, style="bold red"), Text(str(item.path), style="dim"), Text(item.reason)))
         else:
             self.update(Text("Select a benchmark to see its description and program.", style="dim"))
+
+    def show_guide(self, benchmarks_dir: Path) -> None:
+        """An empty workspace: how benchmarks are laid out, and where they go."""
+        self.item = None
+        layout = Text.assemble(
+            f"{benchmarks_dir}/\n",
+            "  Graph Problems/            ", ("a category: the folders above a benchmark\n", "dim"),
+            "    clique/                  ", ("a benchmark: any folder with ASP.txt and NL.txt\n", "dim"),
+            "      NL.txt                 ", ("the problem in words (or IR.txt)\n", "dim"),
+            "      ASP.txt                ", ("its ASP program\n", "dim"),
+            "    clique_variant_dense/    ", ("a variant of clique: <name>_variant_<x>,\n", "dim"),
+            "      NL.txt                 ", ("  kept in the same split as clique\n", "dim"),
+            "      ASP.txt\n")
+        self.update(Group(
+            Text("No benchmarks yet", style="bold"),
+            Text(f"\nPut benchmark folders under {benchmarks_dir}, laid out like this:\n"),
+            layout,
+            Text.assemble("\nThen press ", ("ctrl+r", "bold"), " to read them. To start from the bundled examples, ",
+                          "make a workspace with them: ", ("asp-ft init DIR", "bold"), " (then ",
+                          ("asp-ft-tui DIR", "bold"), ").")))

@@ -9,6 +9,7 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from asp_ft_tui.domain.benchmarks import Benchmark, FolderProblem, Library
+from asp_ft_tui.tui.plural import counted
 
 NodeData = Benchmark | FolderProblem | None
 STATUS_FILTERS = ("all", "not extracted", "needs review", "pending", "changed", "done", "problems")
@@ -94,7 +95,7 @@ class BenchmarkTree(Tree[NodeData]):
                 self._leaves[members[0].id] = parent.add_leaf(self._label(members[0], summaries), data=members[0])
                 continue
             variants = sum(1 for m in members if m.variant is not None)
-            label = Text.assemble(members[0].base_name, "  ", (f"+{variants} variants", "dim"))
+            label = Text.assemble(members[0].base_name, "  ", ("+" + counted(variants, "variant"), "dim"))
             group_node = parent.add(label, data=None, expand=True)
             for bench in members:
                 self._leaves[bench.id] = group_node.add_leaf(self._label(bench, summaries, True), data=bench)
@@ -110,6 +111,7 @@ class BenchmarkTree(Tree[NodeData]):
             node.set_label(Text.assemble((path.rsplit("/", 1)[-1] or "(uncategorised)", "bold"), "  ", (str(count), "dim")))
         self.root.expand()
         self.border_title = f"Benchmarks ({shown}/{len(library.benchmarks)})"
+        self.border_subtitle = f"showing {status} (f)" if status != "all" else ""
 
     def update_benchmark(self, bench: Benchmark, summary) -> None:
         node = self._leaves.get(bench.id)
