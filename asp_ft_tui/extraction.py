@@ -149,7 +149,8 @@ class Extractor:
         except StructureError as err:
             if not self.settings.force:
                 # Someone's file: never overwrite it unasked.
-                return BenchmarkResult(bench.id, "failed", error=f"{err}; fix it, or extract this benchmark again to replace it (x in the app, --force in asp-ft extract)")
+                return BenchmarkResult(bench.id, "failed", error=f"{err}; fix it, or extract this benchmark again "
+                                                                   "to replace it (x in the app, --force in asp-ft extract)")
             structure, meta = None, None
         fresh = meta is not None and meta.get("source_hash") == source_hash(bench) and meta.get("status") == "extracted"
         if structure is not None and not self.settings.force and (fresh or meta is None or "teacher" not in meta):
