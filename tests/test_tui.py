@@ -302,3 +302,133 @@ async def test_the_mlx_teacher_takes_its_model_from_the_environment(ws, engine, 
         await settle(pilot, app)
         assert teacher_runs == [("mlx", str(tmp_path / "tiny"))]
         assert app.session.summaries[LATER].extraction == "failed"
+
+
+async def test_the_progress_row_shows_above_the_footer(ws, engine):
+    from textual.widgets import Footer
+
+    app = make_app(ws, engine=engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        app.post_message(app.Progress(1, 3, "extracting with structural"))
+        await pilot.pause()
+        work, bar, footer = app.query_one("#work"), app.query_one("#work-bar"), app.query_one(Footer)
+        assert work.display and bar.region.height == 1
+        assert work.region.bottom <= footer.region.y, "the footer does not cover the progress bar"
+        assert app.screen.get_widget_at(bar.region.x, bar.region.y)[0] is not footer
+
+
+async def test_filters_are_on_screen_and_come_back_after_a_restart(ws, engine):
+    from asp_ft_tui.tui.widgets.sample_view import SampleView
+
+    app = make_app(ws, engine=engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f", "f", "f")  # the tree: not extracted, needs review, then pending
+        tree = app.query_one(BenchmarkTree)
+        assert tree.border_subtitle == "showing pending (f)"
+        await pilot.press("3", "t")
+        await settle(pilot, app)
+        queue = app.query_one(ReviewQueue)
+        line = str(app.query_one("#queue-filters").render())
+        assert "task instance" in line and "status all" in line
+        assert f"{len(queue.keys)} samples" in line
+        assert app.query_one(SampleView).sample.key == queue.current
+        await pilot.press("f", "f")  # approved: none yet, so the panel empties
+        await settle(pilot, app)
+        assert queue.keys == [] and app.query_one(SampleView).sample is None
+        assert str(app.query_one("#queue-filters").render()).startswith("0 samples  status approved")
+        await pilot.pause(0.7)
+        await pilot.press("q")
+    again = make_app(ws, engine=engine)
+    async with again.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, again)
+        line = str(again.query_one("#queue-filters").render())
+        assert "status approved" in line and "task instance" in line
+        assert again.query_one(BenchmarkTree).border_subtitle == "showing pending (f)"
+
+
+async def test_the_sample_panel_follows_the_filters(ws, engine):
+    """A filter that keeps the cursor on the same row number raises no highlight of its own."""
+    from asp_ft_tui.tui.widgets.sample_view import SampleView
+
+    app = make_app(ws, engine=engine)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("3")
+        await settle(pilot, app)
+        queue = app.query_one(ReviewQueue)
+        approved = queue.keys[5]
+        app.session.decide(approved, "approved")
+        await pilot.press("f", "f")  # pending, then approved: one sample, on row 0 like before
+        await settle(pilot, app)
+        assert queue.keys == [approved]
+        assert app.query_one(SampleView).sample.key == approved
+        assert str(app.query_one("#queue-filters").render()).startswith("1 sample ")
+
+
+async def test_approve_moves_to_the_next_row_without_skipping(ws, engine):
+    app = make_app(ws, engine=engine)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("3")
+        await settle(pilot, app)
+        queue = app.query_one(ReviewQueue)
+        rows = list(queue.keys[:4])
+        for _ in range(3):
+            await pilot.press("a")
+        await settle(pilot, app)
+        assert [app.session.store.decision(k) and app.session.store.decision(k).status for k in rows] == \
+            ["approved", "approved", "approved", None]
+        assert queue.current == rows[3]
+
+
+FOOTER = {
+    "benchmarks": {"x", "X", "T", "f", "/", "B"},
+    "components": {"e", "x", "X", "T"},
+    "review": {"a", "r", "e", "u", "f", "t", "b", "/", "B", "E"},
+    "training": {"s", "S", "R", "F", "V", "D"},
+}
+
+
+async def test_the_footer_shows_the_focused_tabs_keys_in_80_columns(ws, engine):
+    from textual.widgets import Footer
+
+    app = make_app(ws, engine=engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        for number, tab in enumerate(["benchmarks", "components", "review", "log", "training"], start=1):
+            await pilot.press(str(number))
+            await settle(pilot, app)
+            footer = app.query_one(Footer)
+            keys = {key.key_display for key in footer.query("FooterKey")}
+            others = set().union(*FOOTER.values()) - FOOTER.get(tab, set())
+            assert FOOTER.get(tab, set()) | {"?"} <= keys, tab
+            assert not (keys - {"?", "^s"}) & others, f"{tab} shows another tab's keys: {keys}"
+            assert max(part.region.right for part in footer.query("FooterKey, FooterLabel")) <= 80, tab
+
+
+async def test_an_empty_workspace_shows_how_to_add_benchmarks(tmp_path, engine):
+    import io
+
+    from rich.console import Console
+
+    ws = init_workspace(tmp_path / "empty", with_samples=False)
+    assert not any(ws.benchmarks_dir.iterdir())
+    app = make_app(ws, engine=engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        assert not app.query_one("#tree-side").display
+        console = Console(width=200, record=True, file=io.StringIO())
+        console.print(app.query_one("#detail").content)
+        guide = console.export_text()
+        for words in ("No benchmarks yet", str(ws.benchmarks_dir), "NL.txt", "ASP.txt", "clique_variant_dense/",
+                      "<name>_variant_<x>", "asp-ft init DIR", "ctrl+r"):
+            assert words in guide, words
+        assert app.focused is app.query_one("#detail-scroll")
+        await pilot.press("3")
+        assert app.query_one("#tabs").active == "review"
+        copy_benchmark_inputs(paths.bundled_benchmarks() / LATER, ws.benchmarks_dir / LATER)
+        await pilot.press("1", "ctrl+r")
+        await settle(pilot, app)
+        assert app.query_one("#tree-side").display and app.query_one(BenchmarkTree).benchmark_count() == 1
