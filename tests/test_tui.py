@@ -432,3 +432,19 @@ async def test_an_empty_workspace_shows_how_to_add_benchmarks(tmp_path, engine):
         await pilot.press("1", "ctrl+r")
         await settle(pilot, app)
         assert app.query_one("#tree-side").display and app.query_one(BenchmarkTree).benchmark_count() == 1
+
+
+async def test_the_export_question_answers_to_the_arrow_keys(ws, engine):
+    app = make_app(ws, engine=engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("E")
+        await pilot.pause()
+        assert app.focused.id == "choice-0"
+        await pilot.press("right")
+        assert app.focused.id == "choice-1"
+        await pilot.press("right", "left", "left")
+        assert app.focused.id == "choice-0"
+        await pilot.press("right", "enter")  # approved + pending
+        await settle(pilot, app)
+        assert (ws.data_dir / "train.jsonl").exists()

@@ -17,6 +17,9 @@ class ConfirmScreen(ModalScreen[str | None]):
         Binding("y", "yes", "Yes", id="confirm.yes"),
         Binding("n", "cancel", "No", id="confirm.no"),
         Binding("escape", "cancel", "Cancel", show=False, id="confirm.cancel"),
+        # The answers sit in a row: the arrow keys move along it (tab does too).
+        Binding("left", "app.focus_previous", "Previous answer", show=False, id="confirm.left"),
+        Binding("right", "app.focus_next", "Next answer", show=False, id="confirm.right"),
     ]
 
     def __init__(self, question: str, choices: dict[str, str] | None = None) -> None:
