@@ -100,3 +100,17 @@ def test_without_data_keeps_every_other_statement_where_clingo_locates_it():
     assert len(reduced.encode()) == len(context.encode())
     assert "#const n = 2." in reduced and "q(X) :- v(X), X < n." in reduced
     assert "edge" not in reduced and "v(1..3)" not in reduced and "é" not in reduced
+
+
+@pytest.mark.parametrize(("snippet", "context"), [
+    # Blanking the facts would let `[default]` attach to the #const before them.
+    ("[default]\n{ in(X) : num(X) } = 1.", "#const n=3.\nnum(1..n)."),
+    # A fact that does not parse must not vanish with the data.
+    ("{ pick(I) : weight(I,_,_) } = 1.", "weight(1,3,4).\nweight(2,5,).\n"),
+    ("a :- b.", "#const n=3.\nnum(1..n).\n[1] { a }."),
+    (":- p(X).", "p(1$)."),
+])
+def test_errors_only_never_says_ok_where_the_whole_program_errs(snippet, context):
+    fast = checker.check(snippet, context, errors_only=True)
+    full = checker.check(snippet, context)
+    assert errors(full) and errors(fast) == errors(full)

@@ -152,7 +152,12 @@ def check(snippet: str, context: str = "", *, parse_first: bool = False, errors_
     program, offset = join_context(context, snippet)
     # Same byte layout as `program`: clingo's locations read the same in both.
     if errors_only:
-        reduced = without_data(context) + program[len(context):] if context else program
+        # Blanking facts must not change how the rest parses (a snippet's leading `[default]`
+        # would attach to a `#const` before the blanked facts; a bad fact would vanish): only
+        # when context and snippet each parse, which their join then does alike, is the
+        # context's data left out.
+        whole = not context or not _context_ok(context) or not _parse_only(snippet)[0]
+        reduced = program if whole else without_data(context) + program[len(context):]
     else:
         reduced = without_idle_facts([(0, context), (len(program) - len(snippet), snippet)], program)
     _, raw, failure = _ground(reduced, [])
@@ -161,7 +166,7 @@ def check(snippet: str, context: str = "", *, parse_first: bool = False, errors_
     if errors_only:
         # Errors do not depend on facts, but after a syntax error how clingo picks up again may,
         # and a failure without a message is not explained: those are checked whole.
-        again = (failure and not errors) or any(d.kind in ("lexer", "syntax") for d in errors)
+        again = (failure and not errors) or any(d.kind in ("lexer", "syntax") or d.in_context for d in errors)
     else:
         # Warnings about the facts left out must be clingo's for the whole program.
         again = bool(failure or errors)

@@ -26,7 +26,18 @@ from asp_ft_tui.asp.engine import ValidationResult
 
 log = logging.getLogger(__name__)
 FILE_NAME = "verdicts.sqlite"
-_SALT = f"clingo {clingo.__version__}\x00asp-ft {__version__}\x00errors only\x00"
+def _checker_version() -> str:
+    """A digest of the code that decides a verdict: a fix there must not be answered from a
+    cache filled before it (the package version does not change between commits)."""
+    from asp_ft_tui.asp import checker, diagnostics, facts, guard, reduce
+
+    digest = hashlib.sha256()
+    for module in (checker, diagnostics, facts, guard, reduce):
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+_SALT = f"clingo {clingo.__version__}\x00asp-ft {__version__}\x00checker {_checker_version()}\x00errors only\x00"
 
 
 def verdict_key(code: str, context: str) -> str:
