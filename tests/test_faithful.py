@@ -182,3 +182,13 @@ def test_comparisons_from_many_threads_each_get_their_own_verdict(engine):
     for thread in threads:
         thread.join()
     assert found == expected == [NOT_FAITHFUL, FAITHFUL, FAITHFUL, INCONCLUSIVE] * 4
+
+
+@pytest.mark.parametrize(("original", "recombined"), [
+    ('p(1 %* " *%, "a  b").', 'p(1 %* " *%, "ab").'),
+    ('p(1 %* " *%).\nq("a  b").', 'p(1 %* " *%).\nq("ab").'),
+])
+def test_a_quote_in_a_comment_inside_a_fact_does_not_merge_strings(engine, original, recombined):
+    mine, theirs = engine.fingerprint(original), engine.fingerprint(recombined)
+    assert mine.digest is not None and mine.digest != theirs.digest
+    assert engine.fingerprint(original).digest == engine.fingerprint(original.replace("\n", "\n\n")).digest

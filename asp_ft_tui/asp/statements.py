@@ -18,7 +18,7 @@ import hashlib
 import re
 
 from asp_ft_tui.asp.checker import _parse_only
-from asp_ft_tui.asp.deconstruct import _statement_nodes
+from asp_ft_tui.asp.deconstruct import _parse, _statement_nodes
 from asp_ft_tui.asp.diagnostics import parse_messages
 from asp_ft_tui.asp.facts import Positions
 from asp_ft_tui.asp.guard import forbidden_directives
@@ -76,8 +76,16 @@ def fingerprint(program: str) -> dict:
             continue
         keys.append(_renamed(str(node)))
     if plain is not None and plain.starts:
-        facts = "\x00".join(map(program.__getitem__, map(slice, plain.starts, plain.ends)))
-        keys += _BLANKS_OUTSIDE_STRINGS.sub(r"\1", facts).split("\x00")  # no NUL: the guard refuses it
+        texts = list(map(program.__getitem__, map(slice, plain.starts, plain.ends)))
+        # A comment inside a fact may hold an unpaired quote, which would pair with a quote of a
+        # later fact in the joined text: such facts are read by clingo.ast, one by one.
+        commented = [text for text in texts if "%" in text]
+        if commented:
+            texts = [text for text in texts if "%" not in text]
+            keys += [_renamed(str(node)) for text in commented for node in _parse(text)
+                     if node.ast_type not in (ASTType.Comment, ASTType.Program)]
+        facts = "\x00".join(texts)
+        keys += _BLANKS_OUTSIDE_STRINGS.sub(r"\1", facts).split("\x00") if texts else []  # no NUL: the guard refuses it
     keys.sort()
     return {"fingerprint": hashlib.blake2b("\x00".join(keys).encode("utf-8"), digest_size=16).hexdigest(),
             "errors": []}
