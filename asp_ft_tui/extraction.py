@@ -153,12 +153,15 @@ class Extractor:
                                                                    "to replace it (x in the app, --force in asp-ft extract)")
             structure, meta = None, None
         fresh = meta is not None and meta.get("source_hash") == source_hash(bench) and meta.get("status") == "extracted"
-        if structure is not None and not self.settings.force and (fresh or meta is None or "teacher" not in meta):
+        # Another pipeline's structure is imported again when it or the benchmark changed, never
+        # replaced unasked.
+        foreign = meta is None or meta.get("teacher", "external") == "external"
+        if structure is not None and not self.settings.force and (fresh or foreign):
             return self._reuse(bench, structure, meta)
         return self._extract_new(bench)
 
     def _reuse(self, bench: Benchmark, structure: Structure, meta: dict | None) -> BenchmarkResult:
-        if meta is None or "teacher" not in meta:
+        if needs_import(bench, meta):
             meta = import_structure(bench, structure, self.engine, self.settings)
         if self.settings.all_tones and not _has_all_tones(meta):
             self._add_tones(meta)
@@ -293,9 +296,23 @@ class Extractor:
         }
 
 
-def is_imported(meta: dict | None) -> bool:
-    """Whether a structure has been through extraction or import here (has our sidecar)."""
-    return meta is not None and "teacher" in meta
+def structure_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def needs_import(bench: Benchmark, meta: dict | None, structure_bytes: bytes | None = None) -> bool:
+    """Whether a structure.json must be imported (again) before anything is built from it: it
+    has no sidecar of ours, or it is another pipeline's and it, or the benchmark, changed since."""
+    if meta is None or "teacher" not in meta:
+        return True
+    if meta.get("teacher") != "external":
+        return False
+    if structure_bytes is None:
+        try:
+            structure_bytes = structure_path(bench).read_bytes()
+        except OSError:
+            return False
+    return meta.get("structure_hash") != structure_hash(structure_bytes) or meta.get("source_hash") != source_hash(bench)
 
 
 def import_structure(bench: Benchmark, structure: Structure, engine, settings: Settings | None = None) -> dict:
@@ -303,8 +320,12 @@ def import_structure(bench: Benchmark, structure: Structure, engine, settings: S
     without tone labels, every component checked, its faithfulness judged; our sidecar written
     and returned. Nothing is built from a structure before this (see samples.build_samples)."""
     settings = settings or Settings()
+    try:
+        read = structure_hash(structure_path(bench).read_bytes())
+    except OSError:
+        read = None
     meta: dict[str, Any] = {
-        "meta_version": META_VERSION, "status": "imported", "source_hash": source_hash(bench),
+        "meta_version": META_VERSION, "status": "imported", "source_hash": source_hash(bench), "structure_hash": read,
         "provenance": {"teacher": "external", "model": None, "template_tones": False, "tone": None,
                        "seed": settings.seed, "clingo_version": clingo.__version__, "asp_ft_version": __version__,
                        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())},

@@ -110,6 +110,16 @@ def fingerprint(bench: Benchmark, prompts: PromptSet, settings: BuildSettings,
     return h.hexdigest()[:24]
 
 
+def _needs_import(bench: Benchmark, sources: tuple[bytes, bytes]) -> bool:
+    from asp_ft_tui.extraction import needs_import
+
+    try:
+        meta = json.loads(sources[1]) if sources[1] else None
+    except ValueError:
+        meta = None
+    return needs_import(bench, meta if isinstance(meta, dict) else None, sources[0])
+
+
 def _imported(bench: Benchmark, sources: tuple[bytes, bytes], engine) -> tuple[bytes, bytes] | None:
     """The sources of a benchmark after importing its foreign structure (None when it cannot be
     read: the benchmark is then reported missing, with the reason in the log)."""
@@ -228,7 +238,7 @@ def build_samples(
     todo: list[tuple[Benchmark, str, Structure, dict | None]] = []
     for bench in benchmarks:
         sources = read_sources(bench)
-        if sources is not None and b'"teacher"' not in sources[1]:
+        if sources is not None and _needs_import(bench, sources):
             # Another pipeline's structure.json (no sidecar of ours): never built from unchecked,
             # with its tone labels; imported first, as `asp-ft extract` and `convert` do.
             sources = _imported(bench, sources, checker)

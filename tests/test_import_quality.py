@@ -207,3 +207,24 @@ def test_convert_holds_back_a_structure_that_is_not_faithful(tmp_path, capsys):
     exported = (out / "train.jsonl").read_text() + (out / "valid.jsonl").read_text()
     assert "Colour a path of three vertices with two colours, vertex 1 red." not in exported
     assert "Colour a path of three vertices (0)" in exported
+
+
+def test_a_changed_foreign_structure_is_imported_again(engine, tmp_path):
+    tree = make_tree(tmp_path / "tree", FOREIGN)
+    bench = discover(tree).benchmarks[0]
+    extractor = Extractor(StructuralTeacher(engine), engine, load_prompts(), Settings())
+    run_extraction(extractor, [bench])
+    assert json.loads((bench.path / "structure.meta.json").read_text())["faithfulness"]["verdict"] == "faithful"
+    changed = json.loads(json.dumps(FOREIGN))
+    changed["hard_constraints"][1] = {"description": "No two adjacent nodes are chosen.", "asp_rule": ":- assign(1,r)."}
+    (bench.path / "structure.json").write_text(json.dumps(changed))
+    # The app's way (build straight away) and the CLI's (extract first) both see the change.
+    samples = build_samples([bench], load_prompts(), engine).samples[bench.id]
+    meta = json.loads((bench.path / "structure.meta.json").read_text())
+    assert meta["faithfulness"]["verdict"] == "not faithful"
+    assert meta["descriptions"]["hard/1"] == {"-": "No two adjacent nodes are chosen."}
+    assert any(s.user.endswith("No two adjacent nodes are chosen.") for s in samples)
+    (bench.path / "structure.json").write_text(json.dumps(FOREIGN))
+    run_extraction(extractor, [bench])
+    assert json.loads((bench.path / "structure.meta.json").read_text())["faithfulness"]["verdict"] == "faithful"
+    assert json.loads((bench.path / "structure.json").read_text()) == FOREIGN  # never replaced
