@@ -84,7 +84,7 @@ def _convert(args: argparse.Namespace, workspace, source: Path, data_dir: Path, 
     cache_dir = Path(data_dir) / "cache"
     library = discover(source, cache_dir / "structures")
     for problem in library.problems:
-        err.print(f"[yellow]skipped[/] {escape(problem.id)}: {escape(problem.reason)}")
+        err.print(f"[yellow]skipped[/] {escape(problem.id)}: {escape(problem.reason)}", soft_wrap=True)
     if library.relocation_notice:
         err.print(f"asp-ft: {library.relocation_notice}", markup=False, soft_wrap=True)
     if not library.benchmarks:
@@ -107,7 +107,7 @@ def _convert(args: argparse.Namespace, workspace, source: Path, data_dir: Path, 
         teacher.close()
     failed = [r for r in summary.results if r.status == "failed"]
     for result in failed:
-        err.print(f"[red]extraction failed[/] {escape(result.benchmark_id)}: {escape(result.error)}")
+        err.print(f"[red]extraction failed[/] {escape(result.benchmark_id)}: {escape(result.error)}", soft_wrap=True)
     with err.status("building samples"):
         build_settings = BuildSettings(seed=args.seed, repair_rate=args.repair_rate)
         report = build_samples(library.benchmarks, prompts, engine, build_settings,

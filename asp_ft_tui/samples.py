@@ -21,7 +21,8 @@ from typing import Protocol, Sequence
 from asp_ft_tui.asp.corrupt import has_code
 from asp_ft_tui.domain.benchmarks import Benchmark
 from asp_ft_tui.domain.samples import Sample, sample_key, without_repeats
-from asp_ft_tui.domain.structure import STRUCTURE_FILE, Structure, StructureError, meta_path, structure_path
+from asp_ft_tui.domain.structure import (META_FILE, STRUCTURE_FILE, Structure, StructureError, meta_path, parse_json,
+                                         structure_path)
 from asp_ft_tui.fsio import atomic_write_text, make_dirs
 from asp_ft_tui.prompts import PromptSet
 
@@ -101,9 +102,9 @@ def fingerprint(bench: Benchmark, prompts: PromptSet, settings: BuildSettings,
     h = hashlib.sha256(sources[0])
     if sources[1]:
         try:
-            meta = json.loads(sources[1])
+            meta = parse_json(sources[1], META_FILE)
             h.update(json.dumps([meta.get("descriptions"), meta.get("repairs")], sort_keys=True).encode())
-        except ValueError:
+        except (StructureError, AttributeError):
             pass
     h.update(bench.description.encode("utf-8"))
     h.update(json.dumps([prompts.hashes(), CACHE_VERSION, settings.seed, settings.repair_rate, settings.tries]).encode())
@@ -114,8 +115,8 @@ def _needs_import(bench: Benchmark, sources: tuple[bytes, bytes]) -> bool:
     from asp_ft_tui.extraction import needs_import
 
     try:
-        meta = json.loads(sources[1]) if sources[1] else None
-    except ValueError:
+        meta = parse_json(sources[1], META_FILE) if sources[1] else None
+    except StructureError:
         meta = None
     return needs_import(bench, meta if isinstance(meta, dict) else None, sources[0])
 
@@ -135,13 +136,10 @@ def _imported(bench: Benchmark, sources: tuple[bytes, bytes], engine) -> tuple[b
 
 
 def _parse_sources(sources: tuple[bytes, bytes]) -> tuple[Structure, dict | None]:
+    structure = Structure.from_dict(parse_json(sources[0], STRUCTURE_FILE))
     try:
-        structure = Structure.from_dict(json.loads(sources[0]))
-    except ValueError as err:
-        raise StructureError(f"cannot read {STRUCTURE_FILE}: {err}") from None
-    try:
-        meta = json.loads(sources[1]) if sources[1] else None
-    except ValueError:
+        meta = parse_json(sources[1], META_FILE) if sources[1] else None
+    except StructureError:
         meta = None
     return structure, meta
 

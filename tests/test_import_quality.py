@@ -228,3 +228,19 @@ def test_a_changed_foreign_structure_is_imported_again(engine, tmp_path):
     run_extraction(extractor, [bench])
     assert json.loads((bench.path / "structure.meta.json").read_text())["faithfulness"]["verdict"] == "faithful"
     assert json.loads((bench.path / "structure.json").read_text()) == FOREIGN  # never replaced
+
+
+@pytest.mark.parametrize("poison", ["deep", "surrogate"])
+def test_one_hostile_structure_fails_alone(tmp_path, capsys, poison):
+    tree = make_tree(tmp_path / "tree", FOREIGN, count=3)
+    bad = tree / "Graphs" / "colouring_1" / "structure.json"
+    if poison == "deep":
+        bad.write_text("[" * 200_000 + "]" * 200_000)
+    else:
+        bad.write_text(json.dumps(FOREIGN).replace("Two neighbours", "Two \\ud800 neighbours"))
+    out = tmp_path / "out"
+    code = convert_main(["--input", str(tree), "--output", str(out), "--teacher", "structural"])
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    assert "colouring_1" in captured.err and ("nested too deeply" in captured.err or "lone surrogate" in captured.err)
+    assert code == 1 and (out / "train.jsonl").stat().st_size > 0  # the others exported

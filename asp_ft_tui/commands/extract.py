@@ -39,7 +39,7 @@ def _extract(args: argparse.Namespace, workspace) -> int:
     benchmarks = [b for b in library.benchmarks if not args.only or args.only in b.id]
     err = Console(stderr=True)
     for problem in library.problems:
-        err.print(f"[yellow]skipped[/] {escape(problem.id)}: {escape(problem.reason)}")
+        err.print(f"[yellow]skipped[/] {escape(problem.id)}: {escape(problem.reason)}", soft_wrap=True)
     if library.relocation_notice:
         err.print(f"asp-ft: {library.relocation_notice}", markup=False, soft_wrap=True)
     if not benchmarks:
@@ -93,7 +93,7 @@ def _extract(args: argparse.Namespace, workspace) -> int:
         Console(file=sys.stdout, width=max(100, Console().width)).print(table)
         for result in summary.results:
             if result.status == "failed":
-                err.print(f"[red]failed[/] {escape(result.benchmark_id)}: {escape(result.error)}")
+                err.print(f"[red]failed[/] {escape(result.benchmark_id)}: {escape(result.error)}", soft_wrap=True)
             elif result.needs_review:
                 err.print(f"[yellow]needs review[/] {escape(result.benchmark_id)}: {', '.join(result.needs_review)}"
                           + (f" ({escape(result.faithful_reason)})" if "faithfulness" in result.needs_review else ""))

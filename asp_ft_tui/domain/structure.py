@@ -163,9 +163,26 @@ class StructureError(ValueError):
 
 def read_json(path: Path) -> Any:
     try:
-        return json.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, ValueError) as err:
+        data = path.read_bytes()
+    except OSError as err:
         raise StructureError(f"cannot read {path.name}: {err}") from None
+    return parse_json(data.removeprefix(b"\xef\xbb\xbf"), path.name)
+
+
+def parse_json(data: bytes | str, name: str) -> Any:
+    """JSON from someone's file, or a StructureError naming it: also for nesting too deep to
+    read and for text that cannot be written back (a lone surrogate, `"\\ud800"`)."""
+    try:
+        value = json.loads(data)
+    except ValueError as err:
+        raise StructureError(f"cannot read {name}: {err}") from None
+    except RecursionError:
+        raise StructureError(f"cannot read {name}: it is nested too deeply") from None
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise StructureError(f"cannot read {name}: it holds text that is not valid Unicode (a lone surrogate)") from None
+    return value
 
 
 def dump_json(data: Any) -> str:
