@@ -92,7 +92,10 @@ def _convert(args: argparse.Namespace, workspace, source: Path, data_dir: Path, 
         return 2
     # Each component is checked when it is extracted or imported, when its samples are built and
     # when it is exported: clingo is asked once, and not again on a rerun.
-    engine = CachingEngine(get_engine(), VerdictCache(cache_dir))
+    verdicts = VerdictCache(cache_dir)
+    if verdicts.problem:
+        err.print(f"asp-ft: {verdicts.problem}", markup=False, soft_wrap=True)
+    engine = CachingEngine(get_engine(), verdicts)
     prompts = load_prompts(workspace.prompts_dir if workspace else None)
     chosen = for_command(workspace, args)  # the flags over the workspace's settings
     name = chosen.teacher

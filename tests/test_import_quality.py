@@ -160,11 +160,27 @@ def test_verdicts_are_asked_once_and_remembered_across_runs(engine, tmp_path):
     assert [r.error_text for r in cached] == [r.error_text for r in results]
 
 
-def test_a_damaged_verdict_file_is_ignored(engine, tmp_path):
+def test_a_damaged_verdict_file_is_set_aside_and_started_again(engine, tmp_path):
     (tmp_path / FILE_NAME).write_bytes(b"this is not a database" * 100)
     counting = CountingEngine(engine)
-    results = CachingEngine(counting, VerdictCache(tmp_path)).validate_many([("p(1).", ""), ("a :- b", "")])
+    cache = VerdictCache(tmp_path)
+    assert "damaged" in cache.problem
+    results = CachingEngine(counting, cache).validate_many([("p(1).", ""), ("a :- b", "")])
     assert [r.ok for r in results] == [True, False] and counting.validated == 2
+    assert (tmp_path / f"{FILE_NAME}.damaged").read_bytes().startswith(b"this is not")
+    again = CountingEngine(engine)
+    CachingEngine(again, VerdictCache(tmp_path)).validate_many([("p(1).", "")])
+    assert again.validated == 0  # the new file works
+
+
+def test_a_linked_verdict_file_is_never_written_through(engine, tmp_path):
+    target = tmp_path / "elsewhere.sqlite"
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / FILE_NAME).symlink_to(target)
+    cache = VerdictCache(tmp_path / "cache")
+    assert "not a plain file" in cache.problem
+    CachingEngine(engine, cache).validate_many([("p(1).", "")])
+    assert not target.exists()
 
 
 def test_verdict_file_holds_no_code(engine, tmp_path):

@@ -55,6 +55,8 @@ class VerdictCache:
         self._memory: dict[str, ValidationResult] = {}
         self._lock = threading.Lock()
         self._db: sqlite3.Connection | None = None
+        self.problem = ""
+        """Why the file is not used, or was started again (empty when all is well)."""
         if directory is not None:
             self._open(Path(directory) / FILE_NAME)
 
@@ -63,12 +65,35 @@ class VerdictCache:
             from asp_ft_tui.fsio import make_dirs
 
             make_dirs(path.parent)
-            db = sqlite3.connect(path, check_same_thread=False, timeout=10)
-            db.execute("CREATE TABLE IF NOT EXISTS verdicts (key TEXT PRIMARY KEY, diagnostics TEXT NOT NULL)")
-            db.commit()
-            self._db = db
+            if path.is_symlink() or (path.exists() and not path.is_file()):
+                # Never written through a link, nor over what is not ours.
+                self.problem = f"{path} is not a plain file: the verdict cache is not used"
+                log.warning("%s", self.problem)
+                return
+            try:
+                self._db = self._connect(path)
+            except sqlite3.DatabaseError:
+                # A damaged cache is set aside (kept for a look) and started again.
+                aside = path.with_name(f"{path.name}.damaged")
+                path.replace(aside)
+                self.problem = f"{path} was damaged: moved to {aside.name}, and a new one started"
+                log.warning("%s", self.problem)
+                self._db = self._connect(path)
         except (OSError, sqlite3.Error) as err:
-            log.warning("verdict cache %s not used: %s", path, err)
+            self.problem = f"the verdict cache {path} is not used: {err}"
+            log.warning("%s", self.problem)
+
+    @staticmethod
+    def _connect(path: Path) -> sqlite3.Connection:
+        db = sqlite3.connect(path, check_same_thread=False, timeout=10)
+        try:
+            db.execute("CREATE TABLE IF NOT EXISTS verdicts (key TEXT PRIMARY KEY, diagnostics TEXT NOT NULL)")
+            db.execute("SELECT count(*) FROM verdicts LIMIT 1").fetchone()
+            db.commit()
+        except sqlite3.Error:
+            db.close()
+            raise
+        return db
 
     def get_many(self, keys: Sequence[str]) -> dict[str, ValidationResult]:
         with self._lock:
