@@ -166,3 +166,28 @@ async def test_enter_and_escape_leave_a_filter_box(workspace, box, target):
         assert app.focused is app.query_one(target)
         await pilot.press("question_mark")
         assert app.screen.query("HelpPanel") and app.query_one(box).value == "x"
+
+
+@pytest.mark.parametrize("n, word, many, expected", [
+    (0, "sample", None, "0 samples"), (1, "sample", None, "1 sample"), (2, "sample", None, "2 samples"),
+    (1, "variant", None, "1 variant"), (3, "benchmark folder", None, "3 benchmark folders"),
+    (1, "analysis", "analyses", "1 analysis"), (2, "analysis", "analyses", "2 analyses"),
+])
+def test_counts_read_as_words(n, word, many, expected):
+    from asp_ft_tui.tui.plural import counted
+
+    assert counted(n, word, many) == expected
+
+
+async def test_a_group_with_one_variant_says_so(workspace):
+    for name in ("solo", "solo_variant_b"):
+        folder = workspace.benchmarks_dir / "Tiny" / name
+        folder.mkdir(parents=True)
+        (folder / "NL.txt").write_text("Pick one colour.")
+        (folder / "ASP.txt").write_text("colour(red;blue). 1 { pick(C) : colour(C) } 1.\n")
+    app = make_app(workspace)
+    async with app.run_test() as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        labels = [str(node.label) for node in _all_nodes(app.query_one(BenchmarkTree).root)]
+    assert "solo  +1 variant" in labels

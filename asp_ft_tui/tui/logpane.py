@@ -11,6 +11,7 @@ from textual.widgets import RichLog
 from asp_ft_tui.logs import LOG_NAME
 from asp_ft_tui.paths import user_dirs
 from asp_ft_tui.redaction import RedactingFormatter, redact
+from asp_ft_tui.tui.plural import counted
 
 TAIL_LINES = 200
 TAIL_BYTES = 64 * 1024
@@ -48,7 +49,7 @@ class LogView(RichLog):
         # Redacted again: a key configured now may sit in lines written before it was.
         for line in redact("\n".join(earlier)).splitlines():
             self.write(Text(line, style="dim"))
-        note = f"above: the last {len(earlier)} lines of {path}" if earlier else f"log file: {path} (empty so far)"
+        note = f"above: the last {counted(len(earlier), 'line')} of {path}" if earlier else f"log file: {path} (empty so far)"
         self.write(Text(f"-- {note}; this session's lines follow --", style="dim italic"))
 
 

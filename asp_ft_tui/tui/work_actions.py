@@ -12,6 +12,7 @@ from textual import work
 from asp_ft_tui.domain.benchmarks import Benchmark
 from asp_ft_tui.domain.structure import structure_path
 from asp_ft_tui.settings import SettingsError, WorkspaceSettings, load_settings, resolve, save_settings, settings_path
+from asp_ft_tui.tui.plural import counted
 
 log = logging.getLogger("asp_ft_tui.tui.app")
 TEACHER_CYCLE = ("structural", "gemini", "mlx")
@@ -197,6 +198,6 @@ class WorkActions:
             return
         counts = ", ".join(f"{k} {v}" for k, v in result.counts.items() if v)
         repeats = result.card["repeats_dropped"]
-        dropped = f" ({repeats} repeated samples dropped)" if repeats else ""
+        dropped = f" ({counted(repeats, 'repeated sample')} dropped)" if repeats else ""
         self.post_message(self.WorkDone(f"exported {counts}{dropped} to {result.path}"))
 
