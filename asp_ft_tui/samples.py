@@ -70,14 +70,15 @@ def descriptions_for(structure: Structure, meta: dict | None, slot: str) -> dict
     """tone -> description; tone None where nothing says which tone it is."""
     variants = ((meta or {}).get("descriptions") or {}).get(slot) or {}
     if variants:
-        return {tone: text for tone, text in variants.items() if text}
+        return {tone: text for tone, text in variants.items() if isinstance(text, str) and text.strip()}
     task = task_of(slot)
     if task in ("hard", "soft"):
+        # A constraint nobody described gives no translation task: "Write the hard constraint:
+        # Write the hard constraint." teaches nothing (its repair pairs still count).
         rules = structure.hard_constraints if task == "hard" else structure.soft_constraints
-        text = rules[int(slot.split("/")[1])].description
-    else:
-        text = _DEFAULT_DESCRIPTIONS.get(task, "")
-    return {"-": text or _DEFAULT_DESCRIPTIONS.get(task, f"Write {_NAMES[task]}.")}
+        text = rules[int(slot.split("/")[1])].description.strip()
+        return {"-": text} if text else {}
+    return {"-": _DEFAULT_DESCRIPTIONS[task]}
 
 
 def read_sources(bench: Benchmark) -> tuple[bytes, bytes] | None:

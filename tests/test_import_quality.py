@@ -67,6 +67,16 @@ def make_tree(root: Path, structure: dict, count: int = 1) -> Path:
     ("Sanity check: no nurse works twice a day.", "No nurse works twice a day.", None),
     ("Casual: Sanity check: fine by everyone.", "Fine by everyone.", "Casual"),
     ("Constraint: Actions must occur sequentially", "Actions must occur sequentially", None),
+    ("1. Academic: The set is covered.", "The set is covered.", "Academic"),
+    ("- Casual: every room gets a talk", "Every room gets a talk", "Casual"),
+    ("Academic (formal): The set is covered.", "The set is covered.", "Academic"),
+    ("### Casual\nevery room gets a talk", "Every room gets a talk", "Casual"),
+    ("**Academic**\n\nThe set is covered.", "The set is covered.", "Academic"),
+    ("Academic \u2192 The set is covered.", "The set is covered.", "Academic"),
+    ("Academic. The set is covered.", "The set is covered.", "Academic"),
+    ("The set is covered (Academic tone)", "The set is covered", "Academic"),
+    ("Casual: adj(X,Y) must hold", "adj(X,Y) must hold", "Casual"),  # a predicate keeps its case
+    ("Casual: see note_", "See note_", "Casual"),
 ])
 def test_known_labels_come_off_and_name_their_tone(raw, text, tone):
     cleaned = clean_description(raw)
@@ -75,6 +85,7 @@ def test_known_labels_come_off_and_name_their_tone(raw, text, tone):
 
 
 @pytest.mark.parametrize("raw", ["Clue: the cell (1,1) holds 8.", "Short-term shifts come first.",
+                                 "Penalty: 5 points per late task.", "Academic requirements: three credits each.",
                                  "Scheduling horizon: every job ends by time 10.", "Note that the graph is undirected."])
 def test_a_description_with_its_own_heading_is_left_alone(raw):
     cleaned = clean_description(raw)
@@ -260,3 +271,15 @@ def test_one_hostile_structure_fails_alone(tmp_path, capsys, poison):
     assert "Traceback" not in captured.err
     assert "colouring_1" in captured.err and ("nested too deeply" in captured.err or "lone surrogate" in captured.err)
     assert code == 1 and (out / "train.jsonl").stat().st_size > 0  # the others exported
+
+
+def test_a_constraint_nobody_described_gives_no_translation_task(engine, tmp_path):
+    odd = json.loads(json.dumps(FOREIGN))
+    odd["hard_constraints"] = [{"description": None, "asp_rule": ":- edge(U,V), assign(U,C), assign(V,C)."},
+                               {"description": 12345, "asp_rule": ":- assign(1,g)."},
+                               {"description": ["No", "list"], "asp_rule": ":- assign(2,g)."}]
+    tree = make_tree(tmp_path / "tree", odd)
+    bench = discover(tree).benchmarks[0]
+    samples = build_samples([bench], load_prompts(), engine).samples[bench.id]
+    assert not [s for s in samples if s.task == "hard"]
+    assert not any("12345" in s.user or "Write the hard constraint: Write" in s.user for s in samples)

@@ -17,19 +17,28 @@ from asp_ft_tui.domain.tones import TONES
 _TONE_WORDS = {tone.lower(): tone for tone in TONES} | {"formal": "Academic", "informal": "Casual",
                                                          "concise": "Succinct", "short": "Succinct",
                                                          "educational": "Didactic", "teaching": "Didactic"}
-_TONE_SUFFIXES = r"(?:\s+(?:tone|style|version|variant|description|explanation|requirements?|rule|summary|perspective))?"
+_TONE_SUFFIXES = (r"(?:\s+(?:tone|style|version|variant|description|explanation|rule|summary|perspective)"
+                  r"|(?<=business)\s+requirements?)?(?:\s*\([^)\n]{0,40}\))?")
+# Labels that name no tone; words that could be a description's own subject ("Penalty: 5 points
+# per late task", "Goal: ...") are not among them.
 _OTHER_LABELS = (r"sanity\s+check", r"tone", r"description", r"explanation", r"summary", r"in\s+short", r"tl;\s*dr",
-                 r"note", r"plain\s+english", r"(?:hard|soft)?\s*constraint", r"requirement", r"rule(?:\s+\d+)?",
-                 r"constraint\s+\d+", r"penalty", r"objective", r"goal", r"generator", r"instance", r"task")
+                 r"note", r"plain\s+english", r"(?:hard|soft)?\s*constraint(?:\s+\d+)?", r"rule(?:\s+\d+)?")
 _WORD = "(?P<word>" + "|".join(sorted(_TONE_WORDS, key=len, reverse=True)) + ")" + _TONE_SUFFIXES
-# A label: optional markdown emphasis or brackets, the words, a colon or dash, more emphasis.
-_DECOR = r"[\s*_#>\[\(]*"
+# A label: optional list marker, markdown emphasis, heading marks or brackets, the words, then a
+# colon, a dash or arrow between blanks, or the end of its line; more emphasis after it.
+_DECOR = r"(?:\s*(?:\d{1,2}[.)]|[-\u2022])\s+)?[\s*_#>\[\(]*"
+_CLOSE = r"\s*[\]\)]?\s*(?:\*\*|__)?"
+_SEPARATOR = r"(?:\s*:|\s+(?:-{1,2}|\u2013|\u2014|\u2192|->)(?=\s)|[ \t]*\n)"
 _KNOWN = re.compile(
-    rf"^{_DECOR}(?:{_WORD}|(?P<other>{'|'.join(_OTHER_LABELS)}))\s*[\]\)]?\s*(?:\*\*|__)?(?:\s*:|\s+(?:-{{1,2}}|\u2013|\u2014)(?=\s))"
-    rf"\s*(?:\*\*|__|\*|_)?\s*(?=\S|$)",
+    rf"^{_DECOR}(?:{_WORD}|(?P<other>{'|'.join(_OTHER_LABELS)})){_CLOSE}{_SEPARATOR}"
+    rf"\s*(?:\*\*|__|\*)?\s*(?=\S|$)",
     re.IGNORECASE,
 )
+# A tone's name alone as the first sentence ("Academic. The set of ...").
+_TONE_SENTENCE = re.compile(rf"^{_DECOR}(?P<word>{'|'.join(_TONE_WORDS)})\s*\.\s+(?=\S)", re.IGNORECASE)
 _TONE_TAG = re.compile(rf"^{_DECOR}[\[\(]\s*{_WORD}\s*[\]\)]\s*(?=\S|$)", re.IGNORECASE)
+_TRAILING_TAG = re.compile(rf"\s*[\[\(]\s*{_WORD}\s*[\]\)]\s*$", re.IGNORECASE)
+_PLAIN_WORD = re.compile(r"[a-z]+(?=[\s,;.!?]|$)")
 # What still reads as a tone label, not as the description's own heading ("Clue: ..."): up to
 # four words before a colon, one of them about style or wording.
 _LOOKS_LIKE_LABEL = re.compile(
@@ -62,7 +71,7 @@ def clean_description(text: str) -> Cleaned:
     removed: list[str] = []
     tone = None
     while True:
-        match = _KNOWN.match(rest) or _TONE_TAG.match(rest)
+        match = _KNOWN.match(rest) or _TONE_TAG.match(rest) or _TONE_SENTENCE.match(rest)
         if not match:
             break
         removed.append(re.sub(r"[*_#>]", "", match.group(0)).strip())
@@ -70,8 +79,13 @@ def clean_description(text: str) -> Cleaned:
         if word and tone is None:
             tone = _TONE_WORDS[word.lower()]
         rest = rest[match.end():].strip()
-    rest = rest.strip("*_ ").strip() if removed else rest
-    if removed and rest[:1].islower():
+    trailing = _TRAILING_TAG.search(rest)
+    if trailing and trailing.start() > 0:
+        removed.append(trailing.group(0).strip())
+        tone = tone or _TONE_WORDS[trailing["word"].lower()]
+        rest = rest[: trailing.start()].rstrip()
+    # "every room ..." becomes a sentence; "adj(X,Y) must ..." and "x_1 ..." keep their case.
+    if removed and _PLAIN_WORD.match(rest):
         rest = rest[0].upper() + rest[1:]
     flag = ""
     head = _LOOKS_LIKE_LABEL.match(rest)

@@ -124,7 +124,9 @@ class Structure:
                 if isinstance(item, str):
                     out.append(Rule("", item))
                 elif isinstance(item, dict) and isinstance(item.get("asp_rule", ""), str):
-                    out.append(Rule(str(item.get("description") or ""), item.get("asp_rule") or ""))
+                    # A description that is not text (a number, a list, a dict) describes nothing.
+                    description = item.get("description")
+                    out.append(Rule(description if isinstance(description, str) else "", item.get("asp_rule") or ""))
                 else:
                     raise StructureError(f"{key}[{i}] should be an object with description and asp_rule")
             return out
