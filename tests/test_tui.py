@@ -272,9 +272,12 @@ async def test_a_read_only_session_greys_out_decisions(ws, engine):
             assert app.session.store.readonly
             await pilot.press("3")
             await settle(pilot, app)
+            said = sum(1 for n in app._notifications if n.message.startswith("read-only"))
             await pilot.press("u", "a", "B")
             await pilot.pause()
             assert app.session.store.decisions() == {}
+            # A tab's greyed key says why when pressed, like the app's own keys.
+            assert sum(1 for n in app._notifications if n.message.startswith("read-only")) > said
             assert app.is_running
 
 
