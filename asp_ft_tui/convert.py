@@ -121,8 +121,8 @@ def _convert(args: argparse.Namespace, workspace, source: Path, data_dir: Path, 
         if held:
             err.print(f"asp-ft: held back {len(held)} samples that need review "
                       f"({', '.join(sorted({s.benchmark_id for s in held})[:5])}"
-                      f"{', ...' if len({s.benchmark_id for s in held}) > 5 else ''}): a structure that is not "
-                      "faithful or a description that still looks labelled; review them in the app, "
+                      f"{', ...' if len({s.benchmark_id for s in held}) > 5 else ''}): a structure that is not faithful or whose original has errors, "
+                      "or a description that still looks labelled; review them in the app, "
                       "then export with --only approved", markup=False, soft_wrap=True)
     decisions = None
     if args.only != "valid":
@@ -145,6 +145,8 @@ def _convert(args: argparse.Namespace, workspace, source: Path, data_dir: Path, 
           f"exported: " + ", ".join(f"{k} {v}" for k, v in result.counts.items() if v or k != "test"))
     if result.card.get("repeats_dropped"):
         print(f"repeated samples (same prompt and answer) written once: {result.card['repeats_dropped']} dropped")
+    if result.card.get("over_budget"):
+        print(f"samples over {args.budget_chars} characters: {len(result.card['over_budget'])} (listed in card.md)")
     if result.card["duplicates"]:
         print(f"duplicate benchmarks kept in one group: {result.card['duplicates']}")
     print(f"export {result.export_id}: {result.path}")
@@ -164,7 +166,9 @@ def _without_unsettled(samples: list, benchmarks: list) -> tuple[list, list]:
             meta = read_json(meta_path(bench)) if meta_path(bench).is_file() else {}
         except StructureError:
             continue
-        wrong = (meta.get("faithfulness") or {}).get("verdict") == "not faithful"
+        faith = meta.get("faithfulness") or {}
+        wrong = faith.get("verdict") == "not faithful" or str(faith.get("reason", "")).startswith(
+            "the original program has errors")
         flagged = set(meta.get("description_flags") or {})
         if wrong or flagged:
             unsettled[bench.id] = (wrong, flagged)

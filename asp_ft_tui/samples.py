@@ -27,7 +27,7 @@ from asp_ft_tui.fsio import atomic_write_text, make_dirs
 from asp_ft_tui.prompts import PromptSet
 
 log = logging.getLogger(__name__)
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 _NAMES = {"instance": "the instance facts", "generator": "the generator", "hard": "the hard constraint",
           "soft": "the soft constraint"}
 _DEFAULT_DESCRIPTIONS = {"instance": "Encode the given data as facts.",

@@ -177,7 +177,7 @@ def test_folder_names_that_are_not_utf8_or_hold_control_characters_are_problems(
     from asp_ft_tui.domain.benchmarks import discover
 
     root = tmp_path / "benchmarks"
-    for raw in (b"b\xff", b"x\nproblem: forged", b"good"):
+    for raw in (b"b\xff", b"x\nproblem: forged", "evil\u202etxt.lp".encode(), b"good"):
         folder = os.path.join(os.fsencode(root), raw)
         os.makedirs(folder)
         for name in (b"ASP.txt", b"NL.txt"):
@@ -186,7 +186,7 @@ def test_folder_names_that_are_not_utf8_or_hold_control_characters_are_problems(
     library = discover(root)
     assert [b.id for b in library.benchmarks] == ["good"]
     reasons = sorted(p.reason.split(";")[0] for p in library.problems)
-    assert reasons == ["the folder name holds a control character (a newline, a tab, ...)",
+    assert reasons == ["the folder name holds a control character (a newline, a tab, a direction mark, ...)"] * 2 + [
                        "the folder name is not valid UTF-8"]
     for problem in library.problems:
         problem.id.encode("utf-8")  # printable and storable

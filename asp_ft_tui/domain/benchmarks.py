@@ -228,7 +228,9 @@ def _outside(path: Path | str, real_root: str) -> str | None:
     return None if real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep) else real
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Control characters, and the invisible ones that reorder text on a terminal (U+202E turns a
+# name around).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def _bad_name(name: str) -> str:
@@ -238,7 +240,7 @@ def _bad_name(name: str) -> str:
     except UnicodeEncodeError:
         return "the folder name is not valid UTF-8; rename the folder"
     if _CONTROL.search(name):
-        return "the folder name holds a control character (a newline, a tab, ...); rename the folder"
+        return "the folder name holds a control character (a newline, a tab, a direction mark, ...); rename the folder"
     return ""
 
 

@@ -14,11 +14,13 @@ validity, the faithfulness verdict) lives in the sidecar.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 STRUCTURE_FILE = "structure.json"
+_SIGNATURE = re.compile(r"-?[a-z_][A-Za-z0-9_']*/[0-9]+")
 META_FILE = "structure.meta.json"
 
 
@@ -134,6 +136,9 @@ class Structure:
         show = data.get("show")
         if show is not None and not (isinstance(show, list) and all(isinstance(s, str) for s in show)):
             raise StructureError("show should be a list of strings")
+        if show is not None:
+            # Some pipelines list signatures (`in/1`) rather than statements.
+            show = [f"#show {s.strip()}." if _SIGNATURE.fullmatch(s.strip()) else s for s in show]
         return cls(
             instance_template=text("instance_template"),
             generator=text("generator"),
