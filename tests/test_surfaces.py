@@ -186,7 +186,7 @@ def test_a_decision_on_a_read_only_disk_is_one_line(template, disk, user_home):
     assert run.returncode == 1
     assert "read-only file system" in one_error_line(run)
     listed = cli("review", "list", "-w", str(ws.root), home=user_home)  # readers still work
-    assert listed.returncode == 0 and f"approved  valid    {first}" in listed.stdout
+    assert listed.returncode == 0 and f"{first}\tapproved\tvalid" in listed.stdout
 
 
 # -- full and read-only disks: the app -------------------------------------------------------

@@ -23,6 +23,7 @@ import clingo
 from asp_ft_tui import __version__
 from asp_ft_tui.asp.diagnostics import Diagnostic
 from asp_ft_tui.asp.engine import ValidationResult
+from asp_ft_tui.oserrors import is_disk_error
 
 log = logging.getLogger(__name__)
 FILE_NAME = "verdicts.sqlite"
@@ -72,6 +73,8 @@ class VerdictCache:
                 return
             try:
                 self._db = self._connect(path)
+            except sqlite3.OperationalError:
+                raise  # a full or read-only disk, a lock: nothing wrong with the file
             except sqlite3.DatabaseError:
                 # A damaged cache is set aside (kept for a look) and started again.
                 aside = path.with_name(f"{path.name}.damaged")
@@ -80,8 +83,11 @@ class VerdictCache:
                 log.warning("%s", self.problem)
                 self._db = self._connect(path)
         except (OSError, sqlite3.Error) as err:
-            self.problem = f"the verdict cache {path} is not used: {err}"
-            log.warning("%s", self.problem)
+            log.warning("the verdict cache %s is not used: %s", path, err)
+            # A full or read-only disk is reported by the write that needs it, once; anything
+            # else the user should hear about.
+            if not (is_disk_error(err) or "disk is full" in str(err) or "readonly" in str(err)):
+                self.problem = f"the verdict cache {path} is not used: {err}"
 
     @staticmethod
     def _connect(path: Path) -> sqlite3.Connection:
