@@ -52,7 +52,10 @@ async def test_queue_table_matches_data_table(script):
         if script == "update":
             await both(lambda t: t.update_cell("k45", "status", "approved"))
             await both(lambda t: t.move_cursor(row=46))
-            await both(lambda t: t.update_cell("k3", "status", "rejected"))
+            await both(lambda t: t.update_cell("k44", "status", "pending"))  # shown, not under the cursor
+            await both(lambda t: t.update_cell("k3", "status", "rejected"))  # not shown
+            await both(lambda t: t.move_cursor(row=3))
+            await both(lambda t: t.update_cell("k3", "task", "a much longer task name", update_width=True))
         elif script == "clear_refill":  # as many rows again at once (the queue's load): a row count
             await both(lambda t: (t.clear(), fill(t, 60, 100)))  # alone would not tell
             await both(lambda t: t.move_cursor(row=59))

@@ -4,7 +4,8 @@ DataTable rebuilds two lists over every row (rows in display order, and the row 
 line) after any cell update, and sums the heights of all rows above the cursor to scroll it into
 view. At 20,000 samples that was most of an approve (about 140 of 200 ms, growing with the queue).
 Every row here is one line high, so line y is row y, and both lists change only when rows are
-added, removed, cleared or sorted: they are cached on that instead.
+added, removed, cleared or sorted: they are cached on that instead. And a cell update (a new
+status) re-renders its own row, where DataTable starts all its render caches over.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from textual.coordinate import Coordinate
 from textual.geometry import Region
 from textual.widgets import DataTable
-from textual.widgets.data_table import Row, RowKey
+from textual.widgets.data_table import CellType, ColumnKey, Row, RowKey
 
 
 class QueueTable(DataTable):
@@ -46,6 +47,22 @@ class QueueTable(DataTable):
             return super()._get_cell_region(coordinate)
         first = super()._get_cell_region(Coordinate(0, coordinate.column))
         return first._replace(y=first.y + coordinate.row)
+
+    def update_cell(self, row_key: RowKey | str, column_key: ColumnKey | str, value: CellType, *,
+                    update_width: bool = False) -> None:
+        row_key = RowKey(row_key) if isinstance(row_key, str) else row_key
+        column_key = ColumnKey(column_key) if isinstance(column_key, str) else column_key
+        row_index = self._row_locations.get(row_key)
+        if update_width or row_index is None or column_key not in self._column_locations:
+            super().update_cell(row_key, column_key, value, update_width=update_width)
+            return
+        self._data[row_key][column_key] = value
+        for cache, position, wanted in ((self._cell_render_cache, 0, row_key), (self._row_render_cache, 0, row_key),
+                                        (self._row_renderable_cache, 1, row_index)):
+            for key in [key for key in cache.keys() if key[position] == wanted]:
+                cache.discard(key)
+        self._line_cache.clear()  # keyed by screen line, and rebuilt from the rows' caches
+        self.refresh_row(row_index)
 
     # Whatever changes which rows there are, or their order, starts a new version (the row count
     # alone misses a clear followed by as many new rows, and a sort).
