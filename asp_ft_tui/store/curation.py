@@ -131,8 +131,10 @@ class CurationStore:
         # write, so a reader racing a writer never finds the log ahead of what it read.
         logged_seqs: dict[str, int] = {}
         for entry in self._log.lines():
-            logged_seqs[entry["key"]] = max(entry["seq"], logged_seqs.get(entry["key"], 0))
-        last = max(({"key": k, "seq": v} for k, v in logged_seqs.items()), key=lambda e: e["seq"], default=None)
+            key, seq = entry["key"], entry["seq"]
+            if seq > logged_seqs.get(key, 0):
+                logged_seqs[key] = seq
+        logged = max(logged_seqs.values(), default=0)
         if not self.readonly:
             make_dirs(shard_dir)
             remove_stale_temps(self.directory)
@@ -160,14 +162,14 @@ class CurationStore:
             (e["seq"], e["key"]) for e in entries if e["action"] == "decide" and e["seq"] not in undone
         )
         for key, seq in logged_seqs.items():
-            if self._docs.get(key, (0, 0, {"seq": 0}))[2]["seq"] < seq:
+            found = self._docs.get(key)
+            if found is None or found[2]["seq"] < seq:
                 # A shard file deleted, emptied to valid JSON or put back from an old copy: it
                 # lacks what the log holds.
                 raise damaged_shard(self.directory, shard_of(key),
                                     f"missing decision {seq} ({key}), which the history holds")
         if not self.readonly:
             # Catch the log up: decisions made before it existed, or one a kill kept out of it.
-            logged = last["seq"] if last is not None else 0
             self._unlogged = sorted((line for _, _, doc in self._docs.values() for line in lines_of(doc, logged)),
                                     key=lambda line: line["seq"])
             self._write_log()

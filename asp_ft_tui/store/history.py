@@ -35,6 +35,10 @@ class HistoryLog:
             raw = read_no_follow(self.path)
         except FileNotFoundError:
             return
+        whole = _parse_whole(raw)
+        if whole is not None:
+            yield from whole
+            return
         for line in raw.splitlines():
             entry = _parse(line)
             if entry is not None:
@@ -99,6 +103,21 @@ def rebuild_docs(lines: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
             "history": [{k: v for k, v in e.items() if k not in _STATE_FIELDS} for e in ordered],
         })
     return sorted(docs, key=lambda d: d["history"][0]["seq"])
+
+
+def _parse_whole(raw: bytes) -> list[dict[str, Any]] | None:
+    """Every entry of an intact log in one parse (20,000 lines parsed one by one were a third of
+    opening the store); None when some line is not a whole entry, to be read line by line. JSON
+    text holds no raw line breaks, so lines joined by commas parse only when each is whole (a blank
+    line leaves two commas in a row)."""
+    try:
+        entries = json.loads(b"[" + b",".join(raw.splitlines()) + b"]")
+    except ValueError:
+        return None
+    if not all(isinstance(e, dict) and isinstance(e.get("seq"), int) and isinstance(e.get("key"), str)
+               for e in entries):
+        return None
+    return entries
 
 
 def _parse(line: bytes) -> dict[str, Any] | None:
