@@ -191,3 +191,24 @@ async def test_a_group_with_one_variant_says_so(workspace):
         await pilot.pause()
         labels = [str(node.label) for node in _all_nodes(app.query_one(BenchmarkTree).root)]
     assert "solo  +1 variant" in labels
+
+
+@pytest.mark.parametrize("first, second", [("5", "2"), ("2", "4"), ("5", "3"), ("3", "5"), ("5", "1")])
+async def test_two_tab_keys_in_one_burst_end_on_the_second(workspace, first, second):
+    """Keys typed fast arrive before the first tab's own messages (its focus, its activation),
+    which used to take the tab back."""
+    from textual import events
+    from textual.widgets import TabbedContent
+
+    names = {"1": "benchmarks", "2": "components", "3": "review", "4": "log", "5": "training"}
+    app = make_app(workspace)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _settle(pilot)
+        app.post_message(events.Key(first, first))
+        app.post_message(events.Key(second, second))
+        await _settle(pilot)
+        await pilot.pause(0.6)
+        await _settle(pilot)
+        tabs = app.query_one(TabbedContent)
+        assert tabs.active == names[second]
+        assert tabs.get_pane(names[second]) in app.focused.ancestors_with_self

@@ -111,6 +111,9 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
         self._save_timer = None
         self._queue_timer = None
         self._restore: dict = {}
+        self._wanted_tab: str | None = None
+        """The tab a key asked for, for half a second (see `action_tab`)."""
+        self._wanted_timer = None
 
     @property
     def engine(self):
@@ -293,6 +296,10 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
     @on(TabbedContent.TabActivated)
     def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
         tab = event.pane.id
+        if self._wanted_tab is not None and tab != self._wanted_tab:
+            # Two tab keys in one burst: the first tab's late message set it active again.
+            event.tabbed_content.active = self._wanted_tab
+            return
         if tab != event.tabbed_content.active:
             return  # the message of a tab left again before it arrived (a restored tab at launch)
         self._focus_home(event.pane)
@@ -339,10 +346,19 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
 
     def action_tab(self, tab: str) -> None:
         tabs = self.query_one(TabbedContent)
+        # Until the burst of keys settles, a late message of a tab passed on the way (its focus
+        # event, its activation) must not take the tab back.
+        self._wanted_tab = tab
+        if self._wanted_timer is not None:
+            self._wanted_timer.stop()
+        self._wanted_timer = self.set_timer(0.5, self._settled)
         tabs.active = tab
         # At once, not when the tab's message arrives: a focused widget that the switch hides
         # would hand the focus to a sibling, and that sibling's tab would take over again.
         self._focus_home(tabs.get_pane(tab))
+
+    def _settled(self) -> None:
+        self._wanted_tab = self._wanted_timer = None
 
     def _focus_home(self, pane) -> None:
         """Focus the tab's main widget unless the focus already is inside the tab (its keys
