@@ -212,3 +212,19 @@ async def test_two_tab_keys_in_one_burst_end_on_the_second(workspace, first, sec
         tabs = app.query_one(TabbedContent)
         assert tabs.active == names[second]
         assert tabs.get_pane(names[second]) in app.focused.ancestors_with_self
+
+
+async def test_x_on_a_group_row_acts_on_no_hidden_benchmark(workspace):
+    app = make_app(workspace)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _settle(pilot)
+        tree = app.query_one(BenchmarkTree)
+        group = next(n for n in _all_nodes(tree.root) if n.children and n.parent is not tree.root and
+                     not isinstance(n.data, Benchmark))
+        tree.move_cursor(group)
+        await _settle(pilot)
+        assert app.current_benchmark is None
+        await pilot.press("x")
+        await _settle(pilot)
+        assert len(app.screen_stack) == 1  # no question about a benchmark nobody sees
+        assert any("select a benchmark first" in str(n.message) for n in app._notifications)

@@ -285,6 +285,9 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
             self._show_benchmark(data)
             self._save_soon()
         else:
+            # A group or category row: the keys that act on a benchmark act on none (the panel
+            # says to select one), never on the one highlighted before.
+            self.current_benchmark = None
             self.query_one(BenchmarkDetail).show(data)
 
     def _show_benchmark(self, bench: Benchmark) -> None:

@@ -83,7 +83,9 @@ class WorkActions:
     # -- extraction ----------------------------------------------------------------------------
     def action_extract(self) -> None:
         bench = self.current_benchmark
-        if bench is not None:
+        if bench is None:
+            self.notify("select a benchmark first (a group's benchmarks are the rows below it)", timeout=4)
+        else:
             summary = self.session.summaries.get(bench.id) if self.session else None
             again = summary is not None and summary.extraction in ("extracted", "needs review")
             self._start_extraction([bench], force=True, again=again)
