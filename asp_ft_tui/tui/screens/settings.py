@@ -31,13 +31,13 @@ TONE_CHOICES = [("one tone per description (picked per benchmark)", False), ("al
 class SettingsScreen(ModalScreen[WorkspaceSettings | None]):
     DEFAULT_CSS = """
     SettingsScreen { align: center middle; }
-    #settings { width: 100; max-height: 90%; height: auto; border: thick $primary; background: $surface;
+    #settings { width: 100; max-width: 100%; max-height: 100%; height: auto; border: thick $primary; background: $surface;
                 padding: 1 2; }
     #settings .row { height: auto; margin-top: 1; }
-    #settings .name { width: 30; text-style: bold; }
+    #settings .name { width: 24; text-style: bold; }
     #settings .row > Input, #settings .row > Select { width: 1fr; }
-    #settings .note { color: $text-muted; padding-left: 30; }
-    #settings .override { color: $warning; padding-left: 30; }
+    #settings .note { color: $text-muted; padding-left: 24; }
+    #settings .override { color: $warning; padding-left: 24; }
     #settings-error { color: $error; margin-top: 1; }
     #settings-buttons { height: auto; margin-top: 1; }
     #settings-buttons Button { margin-right: 2; }
