@@ -213,3 +213,30 @@ def test_review_show_says_a_saved_edit_waits_for_approval(ws, engine, capsys):  
     assert main(["review", "approve", "-w", str(ws.root), key]) == 0
     assert main(["review", "show", "-w", str(ws.root), key]) == 0
     assert "--- assistant (reviewer's edit, used instead) ---\n" in capsys.readouterr().out
+
+
+async def test_components_tab_names_an_imported_structure_and_its_flagged_description(tmp_path, engine):  # noqa: F811
+    import json
+
+    ws = init_workspace(tmp_path / "ws", with_samples=False)
+    rel = "Graph Problems/clique"
+    copy_benchmark_inputs(paths.bundled_benchmarks() / rel, ws.benchmarks_dir / rel)
+    from asp_ft_tui.asp.deconstruct import deconstruct
+
+    parts = deconstruct(discover(ws.benchmarks_dir).benchmarks[0].asp)
+    foreign = {"instance_template": "\n".join(s.text for s in parts.instance),
+               "generator": "\n".join(s.text for s in parts.generator),
+               "hard_constraints": [{"description": "Friendly version: team members know each other.",
+                                     "asp_rule": c.code} for c in parts.hard],
+               "soft_constraints": [], "global_objective": ""}
+    (ws.benchmarks_dir / rel / "structure.json").write_text(json.dumps(foreign))
+    app = make_app(ws, engine=engine)
+    async with app.run_test(size=(160, 100)) as pilot:
+        await settle(pilot, app)  # the app imports the foreign structure before building
+        await pilot.press("2")
+        app.query_one("BenchmarkTree").select_benchmark(rel)
+        await settle(pilot, app)
+        items = app.query_one("#component-list", ListView).children
+        assert "external (another pipeline's structure.json, imported)" in _item_text(items[0])
+        hard = next(_item_text(item) for item in items[1:] if "hard/0" in _item_text(item))
+        assert "needs review: the description starts with what looks like a tone label" in hard

@@ -82,7 +82,7 @@ class ComponentsPane(Horizontal):
         verdict = faith.get("verdict", "unknown")
         header = Text.assemble(
             ("faithfulness: ", "bold"), (verdict, "green" if verdict == "faithful" else "red"),
-            "\n", faith.get("reason", ""), "\n", ("teacher ", "dim"), str(provenance.get("teacher") or meta.get("teacher")),
+            "\n", faith.get("reason", ""), "\n", ("teacher ", "dim"), _teacher(provenance, meta),
             "  ", ("tones ", "dim"), ", ".join(present) or "none", f" ({len(present)} of {len(TONES)}{tones_note})")
         if len(present) < len(TONES):
             header.append("\nthe other tones: choose all five tones in Settings, then extract again (x)", style="dim")
@@ -101,6 +101,9 @@ class ComponentsPane(Horizontal):
             for tone in sorted(by_tone, key=_tone_order):
                 # "-": a description imported without a tone label.
                 lines.append(Text.assemble((f"{'description' if tone == '-' else tone}: ", "dim"), by_tone[tone]))
+            flag = (meta.get("description_flags") or {}).get(slot)
+            if flag:
+                lines.append(Text(f"needs review: {flag}", style="yellow"))
             lines.append(Panel(Text(code), border_style="green" if ok else "red"))
             if status.get("error_text"):
                 lines.append(Text(status["error_text"], style="red"))
@@ -110,3 +113,8 @@ class ComponentsPane(Horizontal):
     def selected_slot(self) -> str | None:
         item = self.query_one("#component-list", ListView).highlighted_child
         return item.slot if isinstance(item, ComponentItem) else None
+
+
+def _teacher(provenance: dict, meta: dict) -> str:
+    teacher = str(provenance.get("teacher") or meta.get("teacher") or "unknown")
+    return "external (another pipeline's structure.json, imported)" if teacher == "external" else teacher
