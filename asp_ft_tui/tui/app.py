@@ -134,7 +134,8 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
             with BenchmarksTab("Benchmarks", id="benchmarks"):
                 with Horizontal():
                     with Vertical(id="tree-side"):
-                        yield FilterBox(placeholder="/ filter benchmarks", id="tree-filter", target="#benchmark-tree")
+                        yield FilterBox(placeholder="/ filter benchmarks", id="tree-filter", target="#benchmark-tree",
+                                        live=True)
                         yield BenchmarkTree(id="benchmark-tree")
                     with VerticalScroll(id="detail-scroll"):
                         yield BenchmarkDetail(id="detail")
