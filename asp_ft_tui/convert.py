@@ -117,7 +117,7 @@ def _convert(args: argparse.Namespace, workspace, source: Path, data_dir: Path, 
                                SampleCache(cache_dir / "samples", build_settings))
     samples = [s for items in report.samples.values() for s in items]
     if args.only == "valid":
-        samples, held = _without_unsettled(samples, library.benchmarks)
+        samples, held = _without_unsettled(samples, summary.results)
         if held:
             err.print(f"asp-ft: held back {len(held)} samples that need review "
                       f"({', '.join(sorted({s.benchmark_id for s in held})[:5])}"
@@ -154,24 +154,18 @@ def _convert(args: argparse.Namespace, workspace, source: Path, data_dir: Path, 
     return 1 if failed else 0
 
 
-def _without_unsettled(samples: list, benchmarks: list) -> tuple[list, list]:
+def _without_unsettled(samples: list, results: list) -> tuple[list, list]:
     """(samples to export unreviewed, samples held back): every sample of a structure found not
-    faithful (its components may mean something else than the program), and the translation
-    samples of a description flagged as still labelled."""
-    from asp_ft_tui.domain.structure import meta_path, read_json, StructureError
-
+    faithful (its components may mean something else than the program) or whose original has
+    errors, and the translation samples of a description flagged as still labelled. Read from
+    the extraction's results, which carry each sidecar's verdict and review list."""
     unsettled: dict[str, tuple[bool, set[str]]] = {}
-    for bench in benchmarks:
-        try:
-            meta = read_json(meta_path(bench)) if meta_path(bench).is_file() else {}
-        except StructureError:
-            continue
-        faith = meta.get("faithfulness") or {}
-        wrong = faith.get("verdict") == "not faithful" or str(faith.get("reason", "")).startswith(
-            "the original program has errors")
-        flagged = set(meta.get("description_flags") or {})
+    for result in results:
+        wrong = (result.faithful == "not faithful"
+                 or result.faithful_reason.startswith("the original program has errors"))
+        flagged = {item.removeprefix("description ") for item in result.needs_review if item.startswith("description ")}
         if wrong or flagged:
-            unsettled[bench.id] = (wrong, flagged)
+            unsettled[result.benchmark_id] = (wrong, flagged)
     kept, held = [], []
     for sample in samples:
         wrong, flagged = unsettled.get(sample.benchmark_id, (False, set()))

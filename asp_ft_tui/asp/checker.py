@@ -143,6 +143,7 @@ def check(snippet: str, context: str = "", *, parse_first: bool = False, errors_
     forbidden = forbidden_directives(context, in_context=True) + forbidden_directives(snippet)
     if forbidden:
         return forbidden
+    parsed = None
     if parse_first and (not context or _context_ok(context)):
         parsed, raw = _parse_only(snippet)
         if not parsed:
@@ -156,7 +157,7 @@ def check(snippet: str, context: str = "", *, parse_first: bool = False, errors_
         # would attach to a `#const` before the blanked facts; a bad fact would vanish): only
         # when context and snippet each parse, which their join then does alike, is the
         # context's data left out.
-        whole = not context or not _context_ok(context) or not _parse_only(snippet)[0]
+        whole = not context or not _context_ok(context) or not (_parse_only(snippet)[0] if parsed is None else parsed)
         reduced = program if whole else without_data(context) + program[len(context):]
     else:
         reduced = without_idle_facts([(0, context), (len(program) - len(snippet), snippet)], program)
