@@ -8,16 +8,19 @@ current as decisions are made. Sample text is read from the cache only when it i
 from __future__ import annotations
 
 import json
+import os
 import threading
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable
 
-from asp_ft_tui.domain.benchmarks import Benchmark, Library, discover, read_one
+from asp_ft_tui.domain.benchmarks import Benchmark, Library, discover, read_folder
 from asp_ft_tui.domain.samples import CHANGED, Sample
 from asp_ft_tui.domain.structure import meta_path
 from asp_ft_tui.prompts import PromptSet, load_prompts
 from asp_ft_tui.samples import BuildSettings, SampleCache, SampleRow, build_samples, fingerprint, read_sources
+from asp_ft_tui.snapshot import Snapshot
 from asp_ft_tui.store import CurationStore, Decision
 from asp_ft_tui.workspace import Workspace
 
@@ -54,14 +57,19 @@ class ReviewSession:
         self._by_benchmark: dict[str, list[str]] = {}
         self._texts: dict[str, dict[str, Sample]] = {}
         self._lock = threading.RLock()
+        self._snapshot_due: int | None = None
 
     @classmethod
-    def open(cls, workspace: Workspace, *, readonly: bool = False, readonly_if_busy: bool = False) -> "ReviewSession":
+    def open(cls, workspace: Workspace, *, readonly: bool = False, readonly_if_busy: bool = False,
+             keep_snapshot: bool = True) -> "ReviewSession":
         """A writer session (holding the workspace lock), or a reader; `readonly_if_busy`: a reader
-        when another process holds the lock or the disk is read-only (`store.readonly_reason`)."""
+        when another process holds the lock or the disk is read-only (`store.readonly_reason`).
+        `keep_snapshot=False`: the caller calls `keep_snapshot()` when it has time (after showing)."""
         store = CurationStore.for_workspace(workspace, readonly=readonly, readonly_if_busy=readonly_if_busy)
         session = cls(workspace, store)
         session.reload()
+        if keep_snapshot:
+            session.keep_snapshot()
         return session
 
     def close(self) -> None:
@@ -74,42 +82,74 @@ class ReviewSession:
         self.close()
 
     # -- loading -------------------------------------------------------------------------------
-    def reload(self) -> None:
-        library = discover(self.workspace.benchmarks_dir, self.workspace.structures_dir)
-        summaries, rows = {}, {}
-        for bench in library.benchmarks:
-            summary, bench_rows = self._load_benchmark(bench)
-            summaries[bench.id] = summary
+    def reload(self, *, fresh: bool = False) -> None:
+        """Read the benchmark tree, the extractions and the sample indexes; from the launch snapshot
+        where the files it stands for are unchanged, unless `fresh`."""
+        started = time.time_ns()
+        loaded = None if fresh else self._snapshot().load()
+        if loaded is None:
+            library = discover(self.workspace.benchmarks_dir, self.workspace.structures_dir)
+            summaries, by_benchmark = {}, {}
+            for bench in library.benchmarks:
+                summaries[bench.id], by_benchmark[bench.id] = self._load_benchmark(bench)
+        else:
+            library, by_benchmark = loaded.library, loaded.rows
+            summaries = {b.id: BenchmarkSummary(b, **loaded.summaries[b.id]) for b in library.benchmarks}
+        rows = {}
+        for bench_rows in by_benchmark.values():
             rows.update((r.key, r) for r in bench_rows)
         with self._lock:
             self.library, self.summaries, self.rows = library, summaries, rows
-            self._index()
+            self._by_benchmark = {b: [r.key for r in bench_rows] for b, bench_rows in by_benchmark.items() if bench_rows}
             self._texts.clear()
             for summary in summaries.values():
                 self._count(summary)
+            # Benchmarks changed since the snapshot: read alone, unless one is no benchmark now.
+            if loaded is not None and not all(self.refresh_benchmark(b) for b in loaded.stale):
+                return self.reload(fresh=True)
+        self._snapshot_due = started if loaded is None or loaded.stale else None
 
-    def _index(self) -> None:
-        by_benchmark: dict[str, list[str]] = {}
-        for key, row in self.rows.items():
-            by_benchmark.setdefault(row.benchmark_id, []).append(key)
-        self._by_benchmark = by_benchmark
+    def _snapshot(self) -> Snapshot:
+        key = {"benchmarks": os.path.realpath(self.workspace.benchmarks_dir),
+               "structures": str(self.workspace.structures_dir), "cache": str(self.cache.directory),
+               "prompts": self.prompts.hashes(),
+               "settings": [self.settings.seed, self.settings.repair_rate, self.settings.tries]}
+        return Snapshot(self.workspace.cache_dir, key)
 
-    def refresh_benchmark(self, benchmark_id: str) -> None:
-        """Re-read one benchmark (after an extraction, an edit or a build)."""
-        bench = read_one(self.workspace.benchmarks_dir, benchmark_id, self.workspace.structures_dir)
+    def keep_snapshot(self) -> None:
+        """Write the launch snapshot when the last load could not use it all (a no-op otherwise)."""
+        started, self._snapshot_due = self._snapshot_due, None
+        if started is None:
+            return
+        with self._lock:
+            library = replace(self.library, benchmarks=list(self.library.benchmarks))
+            summaries = {k: {"extraction": s.extraction, "components_valid": s.components_valid,
+                             "components_total": s.components_total, "faithful": s.faithful,
+                             "samples_built": s.samples_built} for k, s in self.summaries.items()}
+            rows = {k: [self.rows[key] for key in keys] for k, keys in self._by_benchmark.items()}
+        self._snapshot().save(library, summaries, rows, self.cache.index_path_for, started)
+
+    def refresh_benchmark(self, benchmark_id: str) -> bool:
+        """Re-read one benchmark (after an extraction, an edit or a build); False when its folder
+        no longer holds a benchmark."""
+        found = read_folder(self.workspace.benchmarks_dir, benchmark_id, self.workspace.structures_dir)
+        bench = found.benchmarks[0] if found.benchmarks else None
         with self._lock:
             for key in self._by_benchmark.pop(benchmark_id, []):
                 self.rows.pop(key, None)
             self._texts.pop(benchmark_id, None)
             if bench is None:
                 self.summaries.pop(benchmark_id, None)
-                return
+                return False
             summary, bench_rows = self._load_benchmark(bench)
             self.summaries[bench.id] = summary
             self.rows.update((r.key, r) for r in bench_rows)
             self._by_benchmark[bench.id] = [r.key for r in bench_rows]
             self.library.benchmarks = [bench if b.id == bench.id else b for b in self.library.benchmarks]
+            home = str(bench.path)
+            self.library.files = [p for p in self.library.files if os.path.dirname(p) != home] + found.files
             self._count(summary)
+            return True
 
     def _load_benchmark(self, bench: Benchmark) -> tuple[BenchmarkSummary, list[SampleRow]]:
         summary = BenchmarkSummary(bench)

@@ -92,6 +92,11 @@ class Library:
     relocated: int = 0
     """Benchmarks whose folders are read-only: their structure files are kept in `structures`."""
     structures: Path | None = None
+    folders: list[str] = field(default_factory=list)
+    """Every folder listed, in order (what a launch snapshot checks for new or removed entries)."""
+    files: list[str] = field(default_factory=list)
+    """Every benchmark file found (ASP, NL, IR, structure.json), of benchmarks and problems alike.
+    Both as text: a snapshot's library is made of 4,000 of them, not worth a Path each."""
 
     @property
     def relocation_notice(self) -> str:
@@ -202,24 +207,32 @@ def _place_homes(library: "Library", structures: Path | None) -> None:
 
 def read_one(root: Path | str, benchmark_id: str, structures: Path | None = None) -> Benchmark | None:
     """Re-read one benchmark folder (after an extraction or an edit) without walking the tree."""
+    library = read_folder(root, benchmark_id, structures)
+    return library.benchmarks[0] if library.benchmarks else None
+
+
+def read_folder(root: Path | str, benchmark_id: str, structures: Path | None = None) -> Library:
+    """One benchmark folder as a library of its own: the benchmark, or the problem it has now,
+    and the files found (its subfolders are not entered)."""
     folder = Path(root) / benchmark_id
     library = Library(root=Path(root))
     real_root = os.path.realpath(root)
     if _outside(folder, real_root):
-        return None
+        return library
     try:
         entries = sorted(os.scandir(folder), key=lambda e: natural_key(e.name))
     except OSError:
-        return None
+        return library
     parts = tuple(benchmark_id.split("/"))
     files: dict[str, Path] = {}
     for entry in entries:
         if entry.name.lower() in KNOWN_NAMES:
             files.setdefault(entry.name.lower(), Path(entry.path))
     if files:
+        library.files.extend(map(str, files.values()))
         _add_folder(library, folder, parts, files, real_root)
     _place_homes(library, structures)
-    return library.benchmarks[0] if library.benchmarks else None
+    return library
 
 
 def _outside(path: Path | str, real_root: str) -> str | None:
@@ -258,6 +271,7 @@ def _scan_folder(library: Library, folder: Path, parts: tuple[str, ...], ancesto
                  real_root: str) -> list:
     """Record this folder's benchmark or problem; return its subfolders to scan."""
     seen[ancestors[-1]] = _rel_id(parts)
+    library.folders.append(str(folder))
     try:
         entries = sorted(os.scandir(folder), key=lambda e: natural_key(e.name))
     except OSError as err:
@@ -293,6 +307,7 @@ def _scan_folder(library: Library, folder: Path, parts: tuple[str, ...], ancesto
         except OSError:
             continue
     if files:
+        library.files.extend(map(str, files.values()))
         _add_folder(library, folder, parts, files, real_root)
     out = []
     for entry in subdirs:
