@@ -105,6 +105,9 @@ async def test_global_keys_work_whatever_has_the_focus(workspace):
         await _settle(pilot)
         assert app.focused is app.query_one(BenchmarkTree), "the tree has the focus at launch"
         tabs = app.query_one("#tabs")
+        for tab in TABS:  # a tab's widgets may be made only when it is first opened
+            await pilot.press(str(TABS.index(tab) + 1))
+            await _settle(pilot)
         typed = _typed(app)
         for tab in TABS:
             await pilot.press(str(TABS.index(tab) + 1))

@@ -20,7 +20,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import Footer, Header, Input, Label, ProgressBar, RichLog, TabbedContent, Tree
+from textual.widgets import Header, Input, Label, ProgressBar, RichLog, TabbedContent, Tree
 from textual.worker import Worker, WorkerState
 
 from asp_ft_tui import __version__
@@ -39,6 +39,7 @@ from asp_ft_tui.tui.widgets.benchmark_detail import BenchmarkDetail
 from asp_ft_tui.tui.widgets.benchmark_tree import STATUS_FILTERS, BenchmarkTree
 from asp_ft_tui.tui.widgets.components import ComponentsPane
 from asp_ft_tui.tui.widgets.filter_box import FilterBox
+from asp_ft_tui.tui.widgets.footer import KeyFooter
 from asp_ft_tui.tui.widgets.queue import STATUS_CYCLE, ReviewQueue
 from asp_ft_tui.tui.widgets.sample_view import SampleView
 from asp_ft_tui.tui.widgets.training import TrainingPane
@@ -151,7 +152,7 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
         with Horizontal(id="work"):
             yield Label("", id="work-label")
             yield ProgressBar(id="work-bar", show_eta=False)
-        yield Footer(compact=True, show_command_palette=False)  # ctrl+p still opens it; help lists it
+        yield KeyFooter(compact=True, show_command_palette=False)  # ctrl+p still opens it; help lists it
 
     def on_mount(self) -> None:
         self.sub_title = str(self.workspace.root)
@@ -181,9 +182,18 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
         from asp_ft_tui.review import ReviewSession
 
         # Another writer's lock, a read-only disk: open to browse, and say why.
-        session = ReviewSession.open(self.workspace, readonly_if_busy=True)
+        # The load makes tens of thousands of objects that live as long as the app: the cyclic
+        # collector would walk them again and again while they are made, and in every full
+        # collection after (a 80 ms pause in the middle of the first paint).
+        gc.disable()
+        try:
+            session = ReviewSession.open(self.workspace, readonly_if_busy=True, keep_snapshot=False)
+        finally:
+            gc.enable()
+        gc.freeze()
         reason = (session.store.readonly_reason or "opened read-only") if session.store.readonly else None
         self.post_message(self.SessionLoaded(session, reason))
+        session.keep_snapshot()  # once the tree is on its way: the next launch reads only that
 
     @on(SessionLoaded)
     def _session_loaded(self, message: SessionLoaded) -> None:
@@ -367,6 +377,7 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
     def _focus_home(self, pane) -> None:
         """Focus the tab's main widget unless the focus already is inside the tab (its keys
         work only there)."""
+        pane.prepare()
         focused = self.focused
         if focused is None or pane not in focused.ancestors_with_self:
             self.screen.set_focus(next(w for w in pane.query(pane.HOME) if _displayed(w, pane)))
@@ -404,8 +415,9 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
     @work(thread=True, exclusive=True, group="load", name="rescan", exit_on_error=False)
     def rescan(self) -> None:
         """Re-read the tree with the session (and its writer lock) kept open."""
-        self.session.reload()
+        self.session.reload(fresh=True)
         self.post_message(self.SessionLoaded(self.session))
+        self.session.keep_snapshot()
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "hide_help":

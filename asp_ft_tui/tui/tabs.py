@@ -19,7 +19,16 @@ EXTRACT_KEYS = [
 ]
 
 
-class BenchmarksTab(TabPane):
+class AppTab(TabPane):
+    HOME = ""
+    """The widgets that get the focus when the tab opens (the first one shown): the tab's keys
+    work at once."""
+
+    def prepare(self) -> None:
+        """Make what the tab shows, when it is made only once it is first opened."""
+
+
+class BenchmarksTab(AppTab):
     BINDINGS = [
         *EXTRACT_KEYS,
         Binding("f", "app.cycle_status", "Status", id="filter", group=FILTERS),
@@ -28,16 +37,15 @@ class BenchmarksTab(TabPane):
         Binding(SETTINGS_KEY, "app.settings", "Settings", id="settings.shown"),
     ]
     HOME = "#benchmark-tree, #detail-scroll"
-    """The widgets that get the focus when the tab opens (the first one shown): the tab's keys
-    work at once. The tree is hidden in an empty workspace, which shows how to add benchmarks."""
+    """The tree is hidden in an empty workspace, which shows how to add benchmarks."""
 
 
-class ComponentsTab(TabPane):
+class ComponentsTab(AppTab):
     BINDINGS = [Binding("e", "app.edit", "Edit", id="edit.component"), *EXTRACT_KEYS]
     HOME = "#component-list"
 
 
-class ReviewTab(TabPane):
+class ReviewTab(AppTab):
     BINDINGS = [
         Binding("a", "app.approve", "Approve", id="approve"),
         Binding("r", "app.reject", "Reject", id="reject"),
@@ -56,9 +64,12 @@ class ReviewTab(TabPane):
     HOME = "#queue-table"
 
 
-class LogTab(TabPane):
+class LogTab(AppTab):
     HOME = "#log-view"
 
 
-class TrainingTab(TabPane):
+class TrainingTab(AppTab):
     HOME = "#train-runs"
+
+    def prepare(self) -> None:
+        self.query_one("TrainingPane").build()

@@ -11,13 +11,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from textual import on, work
-from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.suggester import SuggestFromList
 from textual.widgets import DataTable, Input, Label, Select, Static
-from textual_plotext import PlotextPlot
 
 from asp_ft_tui.training.config import MODEL_PRESETS, PRESETS, SettingsError, TrainSettings, latest_export
 from asp_ft_tui.training.series import RunSeries, clock, loss_text
@@ -73,38 +71,51 @@ class TrainingPane(Vertical):
         self._runs: list = []
         self._building_demo = False
         self._ticks = 0
-
-    def compose(self) -> ComposeResult:
-        defaults = TrainSettings()
-        with Horizontal():
-            with VerticalScroll(id="train-form"):
-                yield Label("base model")
-                yield Input(placeholder="folder, HF id, .gguf (D: demo)", id="train-model", select_on_focus=False,
-                            suggester=SuggestFromList([*MODEL_PRESETS, str(demo_model_dir())]))
-                yield Label("dataset export folder")
-                yield Input(id="train-data", select_on_focus=False)
-                yield Label("preset")
-                yield Select([(f"{name} (rank {p['rank']})", name) for name, p in PRESETS.items()], value="default",
-                             allow_blank=False, id="train-preset")
-                for name, label, _ in FIELDS:
-                    yield Label(label)
-                    yield Input(str(getattr(defaults, name)), id=f"train-{name}", select_on_focus=False)
-            with Vertical(id="train-right"):
-                yield PlotextPlot(id="train-chart")
-                yield Label("no run yet: set a model and press s to train", id="train-stats")
-                yield Static("", id="train-failure")
-                yield DataTable(id="train-runs", cursor_type="row", zebra_stripes=True)
+        self._built = False
 
     def on_mount(self) -> None:
-        table = self.query_one("#train-runs", DataTable)
+        # The form, the chart and the history are made when the tab is first shown (`build`):
+        # 37 widgets the launch does not wait for. A run that is training now is followed at once.
+        self.load_runs(follow_running=True)
+        self.set_interval(REFRESH_S, self._refresh)
+
+    def build(self) -> None:
+        """Make the pane's widgets, once: when the tab opens, or a running run is to be followed."""
+        if self._built:
+            return
+        self._built = True
+        from textual_plotext import PlotextPlot
+
+        defaults = TrainSettings()
+        table = DataTable(id="train-runs", cursor_type="row", zebra_stripes=True)
         table.add_columns("run", "status", "iterations", "best val", "last val", "rank", "lr", "duration")
-        self.query_one("#train-failure").display = False
+        failure = Static("", id="train-failure")
+        failure.display = False
+        # Mounted level by level: each widget is in the DOM at once, for the focus and queries
+        # that follow in this same call.
+        row, form, right = Horizontal(), VerticalScroll(id="train-form"), Vertical(id="train-right")
+        self.mount(row)
+        row.mount(form, right)
+        form.mount(
+            Label("base model"),
+            Input(placeholder="folder, HF id, .gguf (D: demo)", id="train-model", select_on_focus=False,
+                  suggester=SuggestFromList([*MODEL_PRESETS, str(demo_model_dir())])),
+            Label("dataset export folder"),
+            Input(id="train-data", select_on_focus=False),
+            Label("preset"),
+            Select([(f"{name} (rank {p['rank']})", name) for name, p in PRESETS.items()], value="default",
+                   allow_blank=False, id="train-preset"),
+            *(widget for name, label, _ in FIELDS
+              for widget in (Label(label), Input(str(getattr(defaults, name)), id=f"train-{name}",
+                                                 select_on_focus=False))))
+        right.mount(PlotextPlot(id="train-chart"), Label("no run yet: set a model and press s to train",
+                                                          id="train-stats"), failure, table)
         self._default_dataset()
         if (demo_model_dir() / "config.json").is_file():
             self.query_one("#train-model", Input).value = str(demo_model_dir())
         self._draw()
-        self.load_runs(follow_running=True)
-        self.set_interval(REFRESH_S, self._refresh)
+        if self._runs:
+            self._show_runs(self._runs, False)
 
     def _default_dataset(self) -> None:
         """The latest approved export with a valid split, else the latest export that has one."""
@@ -292,6 +303,7 @@ class TrainingPane(Vertical):
     def follow(self, run_dir: Path, keep: bool = False) -> None:
         from asp_ft_tui.training.events import EVENTS_NAME, EventReader
 
+        self.build()
         if not keep or run_dir != self.followed:
             self.series = RunSeries()
             self._reader = EventReader(Path(run_dir) / EVENTS_NAME)
@@ -341,7 +353,7 @@ class TrainingPane(Vertical):
         return not runs.alive(runs.pid_of(self.followed))
 
     def _draw(self) -> None:
-        plot = self.query_one("#train-chart", PlotextPlot)
+        plot = self.query_one("#train-chart")
         plt = plot.plt
         plt.clear_data()
         plt.clear_figure()
@@ -375,8 +387,12 @@ class TrainingPane(Vertical):
         self.app.call_from_thread(self._show_runs, found, follow_running)
 
     def _show_runs(self, found: list, follow_running: bool) -> None:
-
         self._runs = found
+        running = [r for r in found if r.status == "running"] if follow_running and self.followed is None else []
+        if running:
+            self.build()
+        if not self._built:
+            return  # shown when the tab opens
         table = self.query_one("#train-runs", DataTable)
         table.clear()
         for r in found:
@@ -384,11 +400,9 @@ class TrainingPane(Vertical):
             table.add_row(r.name, r.status, f"{r.iteration}/{r.iters}", loss_text(r.best_val), loss_text(r.last_val),
                           str(s.rank) if s else "?", f"{s.learning_rate:g}" if s else "?", clock(r.duration),
                           key=str(r.path))
-        if follow_running and self.followed is None:
-            running = [r for r in found if r.status == "running"]
-            if running:
-                self.follow(running[0].path)
-                self.app.notify(f"following the running training {running[0].name}")
+        if running:
+            self.follow(running[0].path)
+            self.app.notify(f"following the running training {running[0].name}")
 
     def _selected_run(self) -> Path | None:
         table = self.query_one("#train-runs", DataTable)
