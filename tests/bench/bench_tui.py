@@ -21,6 +21,7 @@ Targets (issue 13, point 7), as ratios within this one run:
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import shutil
@@ -218,6 +219,11 @@ def main() -> int:
     count = 200 if args.quick else 1000
     rounds = args.rounds or (2 if args.quick else 3)
     presses = args.presses or (40 if args.quick else 100)
+    # An installed package has its bytecode; where PYTHONDONTWRITEBYTECODE is set (CI, this machine)
+    # a module changed since its .pyc would be compiled again at every launch measured.
+    import asp_ft_tui
+
+    compileall.compile_dir(Path(asp_ft_tui.__file__).parent, quiet=1)
     scratch = Path(tempfile.mkdtemp(prefix="bench_tui_"))
     os.environ["ASP_FT_HOME"] = str(scratch / "home")
     base = args.keep or scratch
