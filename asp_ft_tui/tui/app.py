@@ -115,6 +115,8 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
         self._wanted_tab: str | None = None
         """The tab a key asked for, for half a second (see `action_tab`)."""
         self._wanted_timer = None
+        self._mounted = False
+        self._early: AspFtApp.SessionLoaded | None = None
 
     @property
     def engine(self):
@@ -154,6 +156,10 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
             yield ProgressBar(id="work-bar", show_eta=False)
         yield KeyFooter(compact=True, show_command_palette=False)  # ctrl+p still opens it; help lists it
 
+    def on_load(self) -> None:
+        # Reading the workspace starts before the screen is built: the two share the time.
+        self.load_session()
+
     def on_mount(self) -> None:
         self.sub_title = str(self.workspace.root)
         self.query_one("#work").display = False
@@ -163,7 +169,9 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
         logging.getLogger().addHandler(self._log_handler)
         if self.notice:
             self.notify(self.notice, title="Workspace", timeout=10)
-        self.load_session()
+        self._mounted = True
+        if self._early is not None:  # the session was read before the screen was there
+            self._session_loaded(self._early)
 
     def on_unmount(self) -> None:
         if self._log_handler is not None:
@@ -197,6 +205,10 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
 
     @on(SessionLoaded)
     def _session_loaded(self, message: SessionLoaded) -> None:
+        if not self._mounted:
+            self._early = message
+            return
+        self._early = None
         if self.session is not None and self.session is not message.session:
             self.session.close()
         self.session = message.session
