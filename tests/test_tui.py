@@ -351,6 +351,42 @@ async def test_filters_are_on_screen_and_come_back_after_a_restart(ws, engine):
         assert again.query_one(BenchmarkTree).border_subtitle == "showing pending (f)"
 
 
+async def test_text_filters_come_back_after_a_restart(ws, engine):
+    app = make_app(ws, engine=engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("slash", *"sudo", "enter")  # the tree filters as one types
+        await settle(pilot, app)
+        assert app.query_one(BenchmarkTree).benchmark_count() == 1
+        await pilot.press("3", "slash", *"hard", "enter")  # the queue's applies on Enter
+        await settle(pilot, app)
+        hard = list(app.query_one(ReviewQueue).keys)
+        assert hard and all("hard" in key for key in hard) and len(hard) < len(app.session.rows)
+        await pilot.press("slash", *"xyz", "escape")  # typed, never applied: not remembered
+        await pilot.pause(0.7)
+        await pilot.press("q")
+    again = make_app(ws, engine=engine)
+    async with again.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, again)
+        assert again.query_one("#tree-filter").value == "sudo"
+        assert [n.data.id for n in again.query_one(BenchmarkTree)._leaves.values()] == ["Puzzles/sudoku_4x4"]
+        assert again.query_one("#queue-text").value == "hard"
+        assert list(again.query_one(ReviewQueue).keys) == hard, "the queue opens filtered as it was left"
+
+
+async def test_find_in_an_empty_workspace_says_there_is_nothing_to_filter(tmp_path, engine):
+    messages = []
+    app = make_app(init_workspace(tmp_path / "empty", with_samples=False), engine=engine)
+    async with app.run_test(size=(80, 24), message_hook=messages.append) as pilot:
+        await settle(pilot, app)
+        await pilot.press("slash")
+        await pilot.pause()
+        assert app.focused is None or app.focused.id != "tree-filter"
+        assert any("no benchmarks to filter" in str(m.notification.message) for m in messages
+                   if type(m).__name__ == "Notify")
+        await pilot.press("q")
+
+
 async def test_the_sample_panel_follows_the_filters(ws, engine):
     """A filter that keeps the cursor on the same row number raises no highlight of its own."""
     from asp_ft_tui.tui.widgets.sample_view import SampleView

@@ -222,6 +222,10 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
         queue = self.query_one(ReviewQueue)
         queue.status_filter, queue.task_filter = state.get("status"), state.get("task")
         queue.benchmark_filter = state.get("queue_benchmark")
+        for box, text in (("#tree-filter", state.get("tree_text")), ("#queue-text", state.get("queue_text"))):
+            if isinstance(text, str) and text:
+                self.query_one(box, FilterBox).restore(text)
+        self.tree_text = self.query_one("#tree-filter", Input).value
         self._show_tree(select=state.get("benchmark"))
         if self.library.problems:
             many = len(self.library.problems) > 1
@@ -366,6 +370,8 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
 
     @on(Input.Changed, "#tree-filter")
     def _tree_text(self, event: Input.Changed) -> None:
+        if event.value == self.tree_text:
+            return  # a filter restored at launch, already shown
         self.tree_text = event.value
         if self.library is not None:
             self._show_tree()
@@ -396,6 +402,9 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
 
     def action_focus_filter(self) -> None:
         target = "#queue-text" if self.query_one(TabbedContent).active == "review" else "#tree-filter"
+        if target == "#tree-filter" and not self.query_one("#tree-side").display:
+            self.notify("no benchmarks to filter yet: the panel says how to add them", timeout=4)
+            return
         self.query_one(TabbedContent).active = "review" if target == "#queue-text" else "benchmarks"
         self.query_one(target, Input).focus()
 
@@ -471,6 +480,7 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
             "sample": queue.current or self._restore.get("sample"),
             "status": queue.status_filter, "task": queue.task_filter, "tree_status": self.status_filter,
             "queue_benchmark": queue.benchmark_filter,
+            "tree_text": self.tree_text, "queue_text": self.query_one("#queue-text", FilterBox).applied,
         }
         try:
             self.session.store.save_ui_state(state)

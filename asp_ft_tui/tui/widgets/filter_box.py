@@ -19,6 +19,11 @@ class FilterBox(Input):
         """Whether the list follows each keystroke (else the filter applies on Enter)."""
         self.applied = ""
 
+    def restore(self, text: str) -> None:
+        """Show and apply `text` (a filter remembered from the last session)."""
+        self.applied = text
+        self.value = text
+
     def action_leave(self) -> None:
         # Escape takes back text that was never applied: the box shows what filters the list.
         if self.value != self.applied:
