@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, fields
 from pathlib import Path
-import yaml
 
 from asp_ft_tui.fsio import atomic_write_text
 from asp_ft_tui.oserrors import describe
@@ -98,6 +97,8 @@ def load_settings(root: Path) -> tuple[WorkspaceSettings, list[str]]:
     except (OSError, UnicodeDecodeError) as err:
         reason = describe(err) if isinstance(err, OSError) else "it is not UTF-8 text"
         return WorkspaceSettings(), [f"{path}: cannot be read ({reason}); using the defaults"]
+    import yaml  # only when there is a settings file: the app's launch does without it
+
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as err:
@@ -125,6 +126,8 @@ def save_settings(root: Path, settings: WorkspaceSettings) -> Path:
     data = {f.name: getattr(settings, f.name) for f in fields(settings)
             if getattr(settings, f.name) is not None}
     path = settings_path(root)
+    import yaml
+
     atomic_write_text(path, HEADER + yaml.safe_dump(data, sort_keys=False))
     return path
 

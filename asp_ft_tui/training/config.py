@@ -15,7 +15,6 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 PRESETS = {
     "default": {"rank": 16},
@@ -161,10 +160,14 @@ class TrainSettings:
             raise SettingsError(f"bad settings: {err}") from None
 
     def to_yaml(self) -> str:
+        import yaml  # imported when used: the app imports this module at launch
+
         return yaml.safe_dump(self.to_mlx_config(), sort_keys=False)
 
     @classmethod
     def from_yaml(cls, text: str) -> "TrainSettings":
+        import yaml
+
         try:
             data = yaml.safe_load(text) or {}
         except yaml.YAMLError as err:

@@ -255,13 +255,16 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
         tree.show_library(self.library, self.session.summaries if self.session else {}, text=self.tree_text,
                           status=self.status_filter)
         target = select or (self.current_benchmark.id if self.current_benchmark else None)
-        if not (target and tree.select_benchmark(target)):
-            first = tree.first_benchmark_node()
-            if first is not None:
-                tree.call_after_refresh(tree.move_cursor, first)
-            else:  # the filters leave nothing: x must not act on a benchmark no longer shown
-                self.current_benchmark = None
-                self.query_one(BenchmarkDetail).show(None)
+        node = tree.node_of(target) or tree.first_benchmark_node()
+        if node is None:  # the filters leave nothing: x must not act on a benchmark no longer shown
+            self.current_benchmark = None
+            self.query_one(BenchmarkDetail).show(None)
+            return
+        # Shown now, in the tree's first frame; the cursor lands on it once the tree has its lines.
+        if node.data is not self.current_benchmark or self.query_one(BenchmarkDetail).item is not node.data:
+            self.current_benchmark = node.data
+            self._show_benchmark(node.data)
+        tree.call_after_refresh(tree.move_cursor, node)
 
     # -- messages from workers -----------------------------------------------------------------
     @on(Progress)
@@ -308,8 +311,9 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
     def _tree_highlight(self, event: Tree.NodeHighlighted) -> None:
         data = event.node.data
         if isinstance(data, Benchmark):
-            self.current_benchmark = data
-            self._show_benchmark(data)
+            if data is not self.current_benchmark or self.query_one(BenchmarkDetail).item is not data:
+                self.current_benchmark = data
+                self._show_benchmark(data)
             self._save_soon()
         else:
             # A group or category row: the keys that act on a benchmark act on none (the panel

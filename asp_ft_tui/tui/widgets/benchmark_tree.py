@@ -141,6 +141,10 @@ class BenchmarkTree(Tree[NodeData]):
         self.call_after_refresh(self.move_cursor, node)
         return True
 
+    def node_of(self, benchmark_id: str | None) -> TreeNode[NodeData] | None:
+        """The leaf of a benchmark shown, if it is."""
+        return self._leaves.get(benchmark_id) if benchmark_id else None
+
     def _category_node(self, categories: dict[str, TreeNode[NodeData]], category: str) -> TreeNode[NodeData]:
         node = self.root
         path = ""
