@@ -114,7 +114,8 @@ class ReviewSession:
                "structures": str(self.workspace.structures_dir), "cache": str(self.cache.directory),
                "prompts": self.prompts.hashes(),
                "settings": [self.settings.seed, self.settings.repair_rate, self.settings.tries]}
-        return Snapshot(self.workspace.cache_dir, key)
+        return Snapshot(self.workspace.cache_dir, key, root=self.workspace.benchmarks_dir,
+                        structures=self.workspace.structures_dir, index_of=self.cache.index_path_for)
 
     def keep_snapshot(self) -> None:
         """Write the launch snapshot when the last load could not use it all (a no-op otherwise)."""
@@ -127,7 +128,7 @@ class ReviewSession:
                              "components_total": s.components_total, "faithful": s.faithful,
                              "samples_built": s.samples_built} for k, s in self.summaries.items()}
             rows = {k: [self.rows[key] for key in keys] for k, keys in self._by_benchmark.items()}
-        self._snapshot().save(library, summaries, rows, self.cache.index_path_for, started)
+        self._snapshot().save(library, summaries, rows, started)
 
     def refresh_benchmark(self, benchmark_id: str) -> bool:
         """Re-read one benchmark (after an extraction, an edit or a build); False when its folder
@@ -148,6 +149,9 @@ class ReviewSession:
             self.library.benchmarks = [bench if b.id == bench.id else b for b in self.library.benchmarks]
             home = str(bench.path)
             self.library.files = [p for p in self.library.files if os.path.dirname(p) != home] + found.files
+            self.library.links = [p for p in self.library.links if os.path.dirname(p) != home] + found.links
+            self.library.relocated = sum(b.home is not None for b in self.library.benchmarks)
+            self.library.structures = self.workspace.structures_dir if self.library.relocated else None
             self._count(summary)
             return True
 

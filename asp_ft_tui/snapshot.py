@@ -19,20 +19,22 @@ import hashlib
 import json
 import logging
 import os
+import stat
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import repeat
+from operator import methodcaller
 from pathlib import Path
 
 from asp_ft_tui import __version__
-from asp_ft_tui.domain.benchmarks import SKIPPED_DIRS, Benchmark, FolderProblem, Library
+from asp_ft_tui.domain.benchmarks import ASP_NAMES, SKIPPED_DIRS, Benchmark, FolderProblem, Library, bad_folder_name
 from asp_ft_tui.domain.structure import META_FILE, STRUCTURE_FILE
 from asp_ft_tui.fsio import atomic_write_text, make_dirs
 from asp_ft_tui.samples import SampleRow
 
 log = logging.getLogger(__name__)
 SNAPSHOT_FILE = "launch-snapshot.json"
-FORMAT = 1
+FORMAT = 2
 RACY_NS = 2_000_000_000
 """Files changed less than this before a load began are recorded as unknown (coarse file-system
 clocks, a writer racing the load)."""
@@ -40,10 +42,14 @@ MAX_BYTES = 1 << 30
 _UNKNOWN = "racy"
 
 
+class Unusable(ValueError):
+    """The snapshot file is not one this code wrote for this workspace."""
+
+
 @dataclass
 class Loaded:
     """What a snapshot gives back: the library, per benchmark its summary fields and sample
-    rows (as stored), and the ids whose files changed since (to be read again)."""
+    rows, and the ids whose files changed since (to be read again)."""
 
     library: Library
     summaries: dict[str, dict]
@@ -74,13 +80,14 @@ def code_digest() -> str:
     return digest.hexdigest()[:24]
 
 
-def benchmark_paths(bench: Benchmark, index: Path, found: list[str]) -> list[str]:
+def benchmark_paths(bench: Benchmark, index: str, found: list[str]) -> list[str]:
     """Every path whose change can change what is known of one benchmark: its folder, its files,
     structure.json and sidecar at home and in its folder, its sample index."""
-    paths = [str(bench.path), *found]
-    for folder in (bench.path, bench.structure_home):
-        paths += [str(folder / STRUCTURE_FILE), str(folder / META_FILE)]
-    paths.append(str(index))
+    folder = str(bench.path)
+    paths = [folder, *found]
+    for place in dict.fromkeys((folder, str(bench.structure_home))):
+        paths += [f"{place}/{STRUCTURE_FILE}", f"{place}/{META_FILE}"]
+    paths.append(index)
     return list(dict.fromkeys(paths))
 
 
@@ -103,20 +110,20 @@ def _subfolders(path: Path) -> list[str] | None:
 
 
 class Snapshot:
-    """One workspace's launch snapshot file; `key` names what it must have been made with."""
+    """One workspace's launch snapshot file. `key` names what it must have been made with; `root`
+    and `structures` are where its benchmarks and their relocated structures must lie, and
+    `index_of(benchmark_id)` is the path of a benchmark's sample index."""
 
-    def __init__(self, directory: Path, key: dict) -> None:
+    def __init__(self, directory: Path, key: dict, *, root: Path, structures: Path, index_of) -> None:
         self.path = Path(directory) / SNAPSHOT_FILE
+        self.root, self.structures, self.index_of = str(root), str(structures), index_of
         self.key = {"format": FORMAT, "version": __version__, "code": code_digest(), **key}
 
     # -- reading -------------------------------------------------------------------------------
     def load(self) -> Loaded | None:
         """The snapshot when it is still good for this workspace, else None (never raises)."""
         try:
-            with open(self.path, "rb") as handle:
-                if os.fstat(handle.fileno()).st_size > MAX_BYTES:
-                    return None
-                data = json.loads(handle.read())
+            data = json.loads(self._read())
             return self._check(data)
         except FileNotFoundError:
             return None
@@ -124,40 +131,88 @@ class Snapshot:
             log.debug("launch snapshot %s not used: %s", self.path, err)
             return None
 
+    def _read(self) -> bytes:
+        # Never through a link, never a FIFO or a device that would block or never end.
+        fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        with os.fdopen(fd, "rb") as handle:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_BYTES:
+                raise Unusable("not a regular file of a sane size")
+            return handle.read(MAX_BYTES + 1)
+
     def _check(self, data: dict) -> Loaded | None:
         if not isinstance(data, dict) or data.get("key") != self.key:
             return None
-        if any(signature(path) != sig for path, sig in data["global"]):
-            return None
-        library = Library(root=Path(data["library"]["root"]), relocated=0,
-                          structures=Path(data["library"]["structures"]) if data["library"]["structures"] else None)
-        summaries, rows, stale = {}, {}, []
+        described = data["library"]
+        if described["root"] != self.root or described["structures"] not in ("", self.structures):
+            raise Unusable("made for other folders")
+        folders, files, links = (_inside(described[name], self.root) for name in ("folders", "files", "links"))
+        by_folder: dict[str, list[str]] = {}
+        for path in files:
+            by_folder.setdefault(os.path.dirname(path), []).append(path)
+        library = Library(root=Path(self.root), structures=Path(self.structures) if described["structures"] else None,
+                          folders=folders, files=files, links=links)
+        summaries, rows, stale, owned = {}, {}, [], set()
         for entry in data["benchmarks"]:
-            bench = _benchmark(entry["bench"])
+            bench = self._benchmark(entry["bench"])
+            if bench.id in summaries:
+                raise Unusable(f"{bench.id!r} twice")
             library.benchmarks.append(bench)
             summaries[bench.id] = _summary(entry["summary"])
             rows[bench.id] = _rows(bench.id, entry["rows"])
-            if bench.home is not None:
-                library.relocated += 1
-            changed = any(signature(path) != sig for path, sig in entry["witness"])
+            library.relocated += bench.home is not None
+            # The paths to check are this code's, from the benchmark: the file gives their stat only.
+            paths = benchmark_paths(bench, str(self.index_of(bench.id)), by_folder.get(str(bench.path), []))
+            witness = entry["witness"]
+            if [p for p, _ in witness] != paths or str(bench.asp_file) not in paths:
+                raise Unusable(f"the files of {bench.id!r} are not those it was read from")
+            owned.update(paths)
+            recorded = dict(witness)
+            # A folder or program recorded as missing was deleted during that load: read it again.
+            changed = (recorded[str(bench.path)] is None or recorded[str(bench.asp_file)] is None
+                       or any(signature(path) != sig for path, sig in witness))
             # A folder that became writable (or stopped being) keeps its structures elsewhere now.
             if changed or os.access(bench.path, os.W_OK) != (bench.home is None):
-                if _subfolders(bench.path) != entry["subfolders"]:
+                if _subfolders(bench.path) != _names(entry["subfolders"]):
                     return None  # a benchmark folder with a new or removed folder inside: read all
                 stale.append(bench.id)
+        others = list(dict.fromkeys(p for p in (*folders, *files, *links) if p not in owned))
+        if [p for p, _ in data["global"]] != others:
+            raise Unusable("the folders checked are not those that were read")
+        if any(signature(path) != sig for path, sig in data["global"]):
+            return None
         for entry in data["problems"]:
-            library.problems.append(FolderProblem(entry[0], Path(entry[1]), entry[2]))
-        library.folders, library.files = _texts(data["library"]["folders"]), _texts(data["library"]["files"])
+            problem_id, path, reason = _names(entry)
+            library.problems.append(FolderProblem(problem_id, Path(_inside([path], self.root)[0]), reason))
         if len(stale) > max(8, len(library.benchmarks) // 4):
             return None  # reading that many alone is no faster than reading all
         return Loaded(library, summaries, rows, stale)
 
+    def _benchmark(self, entry: dict) -> Benchmark:
+        """A benchmark as discovery makes them: its folder below the root, named by its id (a name
+        discovery accepts), its files in it, its structures there or in this workspace's cache."""
+        bench = _benchmark(entry)
+        folder = str(bench.path)
+        parts = bench.id.split("/")
+        if any(part in ("", ".", "..") or bad_folder_name(part) for part in parts):
+            raise Unusable(f"{bench.id!r} is no folder name")
+        if folder != f"{self.root}/{bench.id}" and not (folder == self.root and len(parts) == 1):
+            raise Unusable(f"{bench.id!r} is not in its place")
+        if str(bench.asp_file.parent) != folder or bench.asp_file.name.lower() not in ASP_NAMES:
+            raise Unusable(f"the program of {bench.id!r} is elsewhere")
+        home = str(bench.home) if bench.home is not None else None
+        if home is not None and os.path.dirname(home) != self.structures:
+            raise Unusable(f"the structures of {bench.id!r} are elsewhere")
+        if bench.structure_file is not None and (bench.structure_file.name != STRUCTURE_FILE
+                                                 or str(bench.structure_file.parent) not in (folder, home)):
+            raise Unusable(f"the structure of {bench.id!r} is elsewhere")
+        return bench
+
     # -- writing -------------------------------------------------------------------------------
     def save(self, library: Library, summaries: dict[str, dict], rows: dict[str, list[SampleRow]],
-             index_of, started_ns: int) -> None:
-        """Write the snapshot of a load that began at `started_ns` (`time.time_ns()`);
-        `index_of(benchmark_id)` is the path of its sample index. Errors are logged, not raised:
-        without a snapshot the next launch reads everything, as before."""
+             started_ns: int) -> None:
+        """Write the snapshot of a load that began at `started_ns` (`time.time_ns()`). Errors are
+        logged, not raised: without a snapshot the next launch reads everything, as before."""
         racy_after = started_ns - RACY_NS
 
         def witness(path: str) -> list:
@@ -179,18 +234,18 @@ class Snapshot:
         benchmarks = []
         for bench in library.benchmarks:
             home = str(bench.path)
-            paths = benchmark_paths(bench, index_of(bench.id), by_folder.get(home, []))
+            paths = benchmark_paths(bench, str(self.index_of(bench.id)), by_folder.get(home, []))
             owned.update(paths)
             benchmarks.append({"bench": _bench_dict(bench), "summary": summaries[bench.id],
                                "rows": _columns(rows.get(bench.id, [])),
                                "witness": [witness(p) for p in paths],
                                "subfolders": sorted(subfolders.get(home, []))})
-        others = [p for p in (*library.folders, *library.files) if p not in owned]
+        others = list(dict.fromkeys(p for p in (*library.folders, *library.files, *library.links) if p not in owned))
         payload = {
             "key": self.key,
             "library": {"root": str(library.root), "structures": str(library.structures or ""),
-                        "folders": library.folders, "files": library.files},
-            "global": [witness(p) for p in dict.fromkeys(others)],
+                        "folders": library.folders, "files": library.files, "links": library.links},
+            "global": [witness(p) for p in others],
             "benchmarks": benchmarks,
             "problems": [[p.id, str(p.path), p.reason] for p in library.problems],
         }
@@ -209,10 +264,10 @@ def _bench_dict(bench: Benchmark) -> dict:
 
 def _benchmark(entry: dict) -> Benchmark:
     for name in ("id", "path", "asp", "asp_file", "structure_file", "home"):
-        if not isinstance(entry[name], str):
+        if type(entry[name]) is not str:
             raise TypeError(f"{name} is not text")
     for name in ("nl", "ir"):
-        if entry[name] is not None and not isinstance(entry[name], str):
+        if entry[name] is not None and type(entry[name]) is not str:
             raise TypeError(f"{name} is not text")
     return Benchmark(id=entry["id"], path=Path(entry["path"]), asp=entry["asp"], nl=entry["nl"], ir=entry["ir"],
                      asp_file=Path(entry["asp_file"]),
@@ -220,10 +275,18 @@ def _benchmark(entry: dict) -> Benchmark:
                      home=Path(entry["home"]) if entry["home"] else None)
 
 
-def _texts(values: list) -> list[str]:
-    if not all(isinstance(v, str) for v in values):
-        raise TypeError("a path that is not text")
+def _names(values: list) -> list[str]:
+    if type(values) is not list or set(map(type, values)) - {str}:
+        raise TypeError("a name that is not text")
     return values
+
+
+def _inside(paths: list, root: str) -> list[str]:
+    """`paths` when each is text and lies in `root` (as written, links aside: discovery's own)."""
+    below = root.rstrip("/") + "/"
+    if any(path != root and not path.startswith(below) for path in _names(paths)):
+        raise Unusable("a path outside the benchmark folder")
+    return paths
 
 
 SUMMARY_FIELDS = {"extraction": str, "components_valid": int, "components_total": int, "faithful": str,
@@ -231,16 +294,27 @@ SUMMARY_FIELDS = {"extraction": str, "components_valid": int, "components_total"
 
 
 def _summary(entry: dict) -> dict:
-    if set(entry) != set(SUMMARY_FIELDS) or not all(isinstance(entry[k], t) for k, t in SUMMARY_FIELDS.items()):
+    if type(entry) is not dict or set(entry) != set(SUMMARY_FIELDS) or \
+            any(type(entry[k]) is not t for k, t in SUMMARY_FIELDS.items()):
         raise TypeError("a summary of another shape")
     return entry
 
 
+ROW_TYPES = ({str}, {str}, {str}, {str, type(None)}, {str, type(None)}, {str}, {bool})
+
+
 def _rows(benchmark_id: str, columns: list) -> list[SampleRow]:
-    keys, *rest = columns
-    if len(rest) != 6 or any(len(column) != len(keys) for column in rest):
+    """The rows of one benchmark from their columns: each of its type, each key this benchmark's."""
+    if type(columns) is not list or len(columns) != len(ROW_TYPES):
         raise TypeError("sample rows of another shape")
-    return list(map(SampleRow, keys, repeat(benchmark_id, len(keys)), *rest))
+    keys = columns[0]
+    for column, types in zip(columns, ROW_TYPES):
+        if type(column) is not list or len(column) != len(keys) or set(map(type, column)) - types:
+            raise TypeError("sample rows of another shape")
+    prefix = f"{benchmark_id}::"
+    if not all(map(methodcaller("startswith", prefix), keys)):
+        raise Unusable(f"a sample that is not of {benchmark_id!r}")
+    return list(map(SampleRow, keys, repeat(benchmark_id, len(keys)), *columns[1:]))
 
 
 def _columns(rows: list[SampleRow]) -> list[list]:

@@ -4,6 +4,7 @@ never shows anything the files no longer say."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -183,8 +184,17 @@ def _rewrite(path: Path, change) -> None:
     lambda p: _rewrite(p, lambda d: d["benchmarks"][0]["witness"].append("not a pair")),
     lambda p: _rewrite(p, lambda d: d["global"].append([["a list", "as a path"], None])),
     lambda p: p.write_text("[" * 100_000 + "]" * 100_000),
+    lambda p: _rewrite(p, lambda d: d["benchmarks"][0]["rows"][0].__setitem__(0, ["a list"])),
+    lambda p: _rewrite(p, lambda d: d["benchmarks"][0]["rows"].__setitem__(0, "abcdefg")),
+    lambda p: _rewrite(p, lambda d: d["benchmarks"][0].__setitem__("rows", list("abcdefg"))),
+    lambda p: _rewrite(p, lambda d: d["benchmarks"][0]["rows"][6].__setitem__(0, "yes")),
+    lambda p: _rewrite(p, lambda d: d["benchmarks"][0]["rows"][0].__setitem__(0, "Another/one::instance")),
+    lambda p: _rewrite(p, lambda d: d["benchmarks"][0]["summary"].update(components_valid=True)),
+    lambda p: _rewrite(p, lambda d: d["benchmarks"].append(d["benchmarks"][0])),
+    lambda p: _rewrite(p, lambda d: d["problems"].append([1, {"a": 1}, None])),
 ], ids=["bytes", "list", "no-key", "key-only", "short-rows", "summary-field", "id-number", "witness", "path-list",
-        "deep"])
+        "deep", "key-list", "rows-text", "rows-letters", "valid-text", "key-of-another", "bool-count", "twice",
+        "problem-types"])
 def test_a_damaged_snapshot_is_not_used(ws, damage):
     expected = _open(ws)
     damage(ws.cache_dir / snapshot.SNAPSHOT_FILE)
@@ -205,3 +215,79 @@ def test_a_linked_snapshot_is_not_written_through(ws, tmp_path):
     (ws.cache_dir / snapshot.SNAPSHOT_FILE).symlink_to(outside)
     assert len(_open(ws)["benchmarks"]) == 3
     assert outside.read_text() == "untouched"
+
+
+def _hostile(data: dict, tmp_path: Path) -> None:
+    """A snapshot whose key matches, telling of a benchmark outside the tree, checked against
+    nothing."""
+    outside = tmp_path / "outside"
+    outside.mkdir(exist_ok=True)
+    (outside / "structure.json").write_text("{}")
+    bench = data["benchmarks"][0]
+    bench["bench"].update(path=str(outside), asp_file=str(outside / "ASP.txt"),
+                          structure_file=str(outside / "structure.json"), asp="secret(1).")
+    for entry in data["benchmarks"]:
+        entry["witness"] = []
+    data["global"] = []
+
+
+@pytest.mark.parametrize("craft", [
+    _hostile,
+    lambda d, _: d["benchmarks"][0]["bench"].update(id="Puzzles/\x1b[2Jfake\nline"),
+    lambda d, _: d["benchmarks"][0]["bench"].update(structure_file="/etc/structure.json"),
+    lambda d, _: d["benchmarks"][0]["bench"].update(home="/tmp/elsewhere/x"),
+    lambda d, _: d["benchmarks"][0].update(witness=d["benchmarks"][0]["witness"][1:]),
+    lambda d, _: d.update({"global": []}),
+    lambda d, _: d["library"].update(root="/"),
+], ids=["outside", "control-id", "structure-elsewhere", "home-elsewhere", "fewer-checks", "no-global-checks", "root"])
+def test_a_snapshot_that_matches_the_key_but_not_the_tree_is_not_used(ws, tmp_path, reads, craft):
+    expected = _open(ws)
+    path = ws.cache_dir / snapshot.SNAPSHOT_FILE
+    _rewrite(path, lambda data: craft(data, tmp_path))
+    assert _open(ws) == expected
+    assert reads["walks"] == 2, "the tree was read instead"
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device-link"])
+def test_a_snapshot_that_is_no_regular_file_is_not_read(ws, kind):
+    expected = _open(ws)
+    path = ws.cache_dir / snapshot.SNAPSHOT_FILE
+    path.unlink()
+    if kind == "fifo":
+        os.mkfifo(path)  # opening it for reading would wait for a writer forever
+    else:
+        path.symlink_to("/dev/zero")  # reading it would never end
+    assert _open(ws) == expected
+
+
+def test_where_a_link_leads_is_checked(ws, reads):
+    hidden = ws.benchmarks_dir / ".parked"
+    hidden.mkdir()
+    (hidden / "later").write_text("a file for now")
+    (ws.benchmarks_dir / "Puzzles" / "later").symlink_to(hidden / "later")
+    (ws.benchmarks_dir / "Puzzles" / "gone").symlink_to(ws.root.parent / "not-yet")
+    before = _open(ws)
+    assert [p[0] for p in before["problems"]] == ["Puzzles/gone"]
+    (hidden / "later").unlink()
+    (hidden / "later").mkdir()
+    (hidden / "later" / "NL.txt").write_text("Pick a.\n")
+    (hidden / "later" / "ASP.txt").write_text("a.\n")
+    (ws.root.parent / "not-yet").mkdir()
+    state = _open(ws)
+    assert "Puzzles/later" in [b[0] for b in state["benchmarks"]]
+    assert [(p[0], p[2].split(":")[0]) for p in state["problems"]] == [("Puzzles/gone",
+                                                                        "links outside the benchmark folder")]
+    assert state == _open(ws, fresh=True)
+
+
+def test_a_folder_that_became_read_only_moves_its_structures_and_says_so(ws, monkeypatch):
+    queens = str(ws.benchmarks_dir / QUEENS)
+    _open(ws)
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode, **kw: False if str(path) == queens else real(path, mode, **kw))
+    with ReviewSession.open(ws, readonly=True) as session:
+        assert session.library.relocated == 1 and str(ws.structures_dir) in session.library.relocation_notice
+        assert _state(session) == _open(ws, fresh=True)
+    monkeypatch.setattr(os, "access", real)
+    with ReviewSession.open(ws, readonly=True) as session:
+        assert session.library.relocated == 0 and not session.library.relocation_notice

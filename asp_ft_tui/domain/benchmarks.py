@@ -97,6 +97,8 @@ class Library:
     files: list[str] = field(default_factory=list)
     """Every benchmark file found (ASP, NL, IR, structure.json), of benchmarks and problems alike.
     Both as text: a snapshot's library is made of 4,000 of them, not worth a Path each."""
+    links: list[str] = field(default_factory=list)
+    """Every symbolic link met (not hidden): where it leads can change with nothing else."""
 
     @property
     def relocation_notice(self) -> str:
@@ -228,6 +230,8 @@ def read_folder(root: Path | str, benchmark_id: str, structures: Path | None = N
     for entry in entries:
         if entry.name.lower() in KNOWN_NAMES:
             files.setdefault(entry.name.lower(), Path(entry.path))
+        elif entry.is_symlink() and not entry.name.startswith(".") and not bad_folder_name(entry.name):
+            library.links.append(entry.path)
     if files:
         library.files.extend(map(str, files.values()))
         _add_folder(library, folder, parts, files, real_root)
@@ -246,7 +250,7 @@ def _outside(path: Path | str, real_root: str) -> str | None:
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
-def _bad_name(name: str) -> str:
+def bad_folder_name(name: str) -> str:
     """Why a folder name cannot name a benchmark (ids travel into files, logs and terminals)."""
     try:
         name.encode("utf-8")
@@ -286,12 +290,14 @@ def _scan_folder(library: Library, folder: Path, parts: tuple[str, ...], ancesto
             continue
         if entry.name.startswith(".") or entry.name in SKIPPED_DIRS:
             continue
-        bad_name = _bad_name(entry.name)
+        bad_name = bad_folder_name(entry.name)
         if bad_name:
             if entry.is_dir(follow_symlinks=False):
                 shown = _rel_id((*parts, _printable(entry.name)))
                 library.problems.append(FolderProblem(shown, Path(_printable(entry.path)), bad_name))
             continue
+        if entry.is_symlink():
+            library.links.append(entry.path)
         try:
             if entry.is_dir(follow_symlinks=True):
                 target = _outside(entry.path, real_root) if entry.is_symlink() else None
