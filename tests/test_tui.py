@@ -447,6 +447,39 @@ async def test_the_footer_shows_the_focused_tabs_keys_in_80_columns(ws, engine):
             assert max(part.region.right for part in footer.query("FooterKey, FooterLabel")) <= 80, tab
 
 
+async def test_a_training_field_says_how_to_get_the_tabs_keys_back(ws, engine):
+    from textual.widgets import Footer
+
+    app = make_app(ws, engine=engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("5")
+        await settle(pilot, app)
+        app.query_one("#train-iters").focus()
+        await settle(pilot, app)
+        shown = [(key.key_display, key.description) for key in app.query_one(Footer).query("FooterKey")]
+        assert ("esc", "Back to the runs (then s trains)") in shown, shown
+        await pilot.press("escape")
+        await settle(pilot, app)
+        assert app.focused.id == "train-runs"
+        assert "s" in {key.key_display for key in app.query_one(Footer).query("FooterKey")}
+
+
+async def test_b_on_an_empty_list_says_what_it_needs(ws, engine):
+    messages = []
+    app = make_app(ws, engine=engine)
+    async with app.run_test(size=(80, 24), message_hook=messages.append) as pilot:
+        await settle(pilot, app)
+        await pilot.press("3", "f", "f")  # approved: none yet
+        await settle(pilot, app)
+        assert app.query_one(ReviewQueue).keys == []
+        await pilot.press("b")
+        await settle(pilot, app)
+        assert app.query_one(ReviewQueue).benchmark_filter is None
+        assert any("no sample is selected" in str(m.notification.message) for m in messages
+                   if type(m).__name__ == "Notify")
+
+
 async def test_an_empty_workspace_shows_how_to_add_benchmarks(tmp_path, engine):
     import io
 

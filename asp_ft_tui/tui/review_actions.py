@@ -84,7 +84,11 @@ class ReviewActions:
             queue.benchmark_filter = None
         else:
             key = queue.current
-            queue.benchmark_filter = self.session.rows[key].benchmark_id if key else None
+            if key is None:
+                self.notify("no sample is selected: b narrows the list to the selected sample's benchmark "
+                            "(f and t change the other filters)", timeout=5)
+                return
+            queue.benchmark_filter = self.session.rows[key].benchmark_id
         self._load_queue()
 
     def action_edit(self) -> None:

@@ -42,6 +42,16 @@ def demo_model_dir() -> Path:
     return paths.user_dirs().data / "demo-model"
 
 
+class Field(Input):
+    """A field of the training form. While one has the focus the pane's keys are letters typed
+    into it: the footer says how to get them back."""
+
+    BINDINGS = [Binding("escape", "leave", "Back to the runs (then s trains)", id="train.field.leave")]
+
+    def action_leave(self) -> None:
+        self.screen.query_one("#train-runs").focus()
+
+
 class TrainingPane(Vertical):
     BINDINGS = [
         Binding("s", "start", "Train", id="train.start"),
@@ -98,15 +108,15 @@ class TrainingPane(Vertical):
         row.mount(form, right)
         form.mount(
             Label("base model"),
-            Input(placeholder="folder, HF id, .gguf (D: demo)", id="train-model", select_on_focus=False,
+            Field(placeholder="folder, HF id, .gguf (D: demo)", id="train-model", select_on_focus=False,
                   suggester=SuggestFromList([*MODEL_PRESETS, str(demo_model_dir())])),
             Label("dataset export folder"),
-            Input(id="train-data", select_on_focus=False),
+            Field(id="train-data", select_on_focus=False),
             Label("preset"),
             Select([(f"{name} (rank {p['rank']})", name) for name, p in PRESETS.items()], value="default",
                    allow_blank=False, id="train-preset"),
             *(widget for name, label, _ in FIELDS
-              for widget in (Label(label), Input(str(getattr(defaults, name)), id=f"train-{name}",
+              for widget in (Label(label), Field(str(getattr(defaults, name)), id=f"train-{name}",
                                                  select_on_focus=False))))
         right.mount(PlotextPlot(id="train-chart"), Label("no run yet: set a model and press s to train",
                                                           id="train-stats"), failure, table)
