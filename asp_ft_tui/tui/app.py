@@ -20,7 +20,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import Header, Input, Label, ProgressBar, RichLog, TabbedContent, Tree
+from textual.widgets import Header, Input, Label, ProgressBar, TabbedContent, Tree
 from textual.worker import Worker, WorkerState
 
 from asp_ft_tui import __version__
@@ -222,9 +222,10 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
         queue = self.query_one(ReviewQueue)
         queue.status_filter, queue.task_filter = state.get("status"), state.get("task")
         queue.benchmark_filter = state.get("queue_benchmark")
-        for box, text in (("#tree-filter", state.get("tree_text")), ("#queue-text", state.get("queue_text"))):
-            if isinstance(text, str) and text:
-                self.query_one(box, FilterBox).restore(text)
+        if isinstance(state.get("tree_text"), str) and state["tree_text"]:
+            self.query_one("#tree-filter", FilterBox).restore(state["tree_text"])
+        if isinstance(state.get("queue_text"), str):
+            queue.restore_text(state["queue_text"])
         self.tree_text = self.query_one("#tree-filter", Input).value
         self._show_tree(select=state.get("benchmark"))
         if self.library.problems:
@@ -299,7 +300,7 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
 
     @on(LogLine)
     def _log_line(self, message: LogLine) -> None:
-        self.query_one("#log-view", RichLog).write(message.text)
+        self.query_one(LogView).add(message.text)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
@@ -348,6 +349,7 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
         if self.session is None:
             return
         queue = self.query_one(ReviewQueue)
+        queue.build()
         rows = self.session.filtered(status=queue.status_filter, task=queue.task_filter, benchmark=queue.benchmark_filter,
                                      text=self.query_one("#queue-text", Input).value)
         keep = queue.current or self._restore.pop("sample", None)
@@ -484,7 +486,7 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
             "sample": queue.current or self._restore.get("sample"),
             "status": queue.status_filter, "task": queue.task_filter, "tree_status": self.status_filter,
             "queue_benchmark": queue.benchmark_filter,
-            "tree_text": self.tree_text, "queue_text": self.query_one("#queue-text", FilterBox).applied,
+            "tree_text": self.tree_text, "queue_text": queue.text,
         }
         try:
             self.session.store.save_ui_state(state)

@@ -42,8 +42,20 @@ class LogView(RichLog):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(wrap=True, markup=False, **kwargs)
+        self._waiting: list[str] | None = []
+        """This session's lines until the tab first opens (then the file's end goes first)."""
 
-    def on_mount(self) -> None:
+    def add(self, line: str) -> None:
+        if self._waiting is None:
+            self.write(line)
+        else:
+            self._waiting.append(line)
+
+    def open(self) -> None:
+        """The log file's end, then this session's lines: when the tab first opens."""
+        if self._waiting is None:
+            return
+        waiting, self._waiting = self._waiting, None
         path = log_file()
         earlier = tail(path)
         # Redacted again: a key configured now may sit in lines written before it was.
@@ -51,6 +63,8 @@ class LogView(RichLog):
             self.write(Text(line, style="dim"))
         note = f"above: the last {counted(len(earlier), 'line')} of {path}" if earlier else f"log file: {path} (empty so far)"
         self.write(Text(f"-- {note}; this session's lines follow --", style="dim italic"))
+        for line in waiting:
+            self.write(line)
 
 
 class AppLogHandler(logging.Handler):

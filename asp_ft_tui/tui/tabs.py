@@ -44,6 +44,9 @@ class ComponentsTab(AppTab):
     BINDINGS = [Binding("e", "app.edit", "Edit", id="edit.component"), *EXTRACT_KEYS]
     HOME = "#component-list"
 
+    def prepare(self) -> None:
+        self.query_one("ComponentsPane").build()
+
 
 class ReviewTab(AppTab):
     BINDINGS = [
@@ -63,9 +66,15 @@ class ReviewTab(AppTab):
     ]
     HOME = "#queue-table"
 
+    def prepare(self) -> None:
+        self.query_one("ReviewQueue").build()
+
 
 class LogTab(AppTab):
     HOME = "#log-view"
+
+    def prepare(self) -> None:
+        self.query_one("LogView").open()
 
 
 class TrainingTab(AppTab):

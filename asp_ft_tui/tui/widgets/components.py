@@ -9,7 +9,6 @@ import json
 from rich.console import Group
 from rich.panel import Panel
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import ListItem, ListView, Static
 
@@ -49,12 +48,19 @@ class ComponentItem(ListItem):
 class ComponentsPane(Horizontal):
     """Left: NL / IR / ASP.txt. Right: the components, one list item each."""
 
-    def compose(self) -> ComposeResult:
-        with VerticalScroll(id="source-scroll"):
-            yield Static(id="source")
-        yield ListView(id="component-list")
+    _built = False
+
+    def build(self) -> None:
+        """Make the pane's widgets, once, when the tab first opens (not at launch)."""
+        if self._built:
+            return
+        self._built = True
+        scroll = VerticalScroll(id="source-scroll")
+        self.mount(scroll, ListView(id="component-list"))
+        scroll.mount(Static(id="source"))
 
     def show(self, bench: Benchmark | None) -> None:
+        self.build()
         self.bench = bench
         source = self.query_one("#source", Static)
         items = self.query_one("#component-list", ListView)

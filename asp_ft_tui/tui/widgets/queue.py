@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Static
@@ -30,19 +29,38 @@ class ReviewQueue(Vertical):
         self.task_filter: str | None = None
         self.benchmark_filter: str | None = None
         self.keys: list[str] = []
+        self._text = ""
+        self._built = False
 
-    def compose(self) -> ComposeResult:
-        yield Static(id="queue-filters")
-        yield FilterBox(placeholder="/ filter by key text (enter to apply)", id="queue-text", target="#queue-table")
+    def build(self) -> None:
+        """Make the queue's widgets, once, when the Review tab first opens (not at launch).
+        Mounted directly: each is in the DOM at once, for the focus that follows."""
+        if self._built:
+            return
+        self._built = True
+        text = FilterBox(placeholder="/ filter by key text (enter to apply)", id="queue-text", target="#queue-table")
+        if self._text:
+            text.restore(self._text)
         table = QueueTable(id="queue-table", cursor_type="row", zebra_stripes=True)
         for label in ("status", "task", "slot", "tone / operator", "benchmark"):
             table.add_column(label, key=label, width=8 if label == "status" else None)
-        yield table
-        with VerticalScroll(id="sample-scroll"):
-            yield SampleView(id="sample")
+        scroll = VerticalScroll(id="sample-scroll")
+        self.mount(Static(id="queue-filters"), text, table, scroll)
+        scroll.mount(SampleView(id="sample"))
+
+    @property
+    def text(self) -> str:
+        """The text filter in force (what was applied in the box)."""
+        return self.query_one("#queue-text", FilterBox).applied if self._built else self._text
+
+    def restore_text(self, text: str) -> None:
+        if self._built:
+            self.query_one("#queue-text", FilterBox).restore(text)
+        self._text = text
 
     def load(self, rows: list[SampleRow], status_of, keep: str | None = None) -> None:
         """Fill the table; keep the cursor on `keep` (a key) when it is still listed."""
+        self.build()
         table = self.query_one(DataTable)
         table.clear()
         self.keys = []
@@ -68,7 +86,7 @@ class ReviewQueue(Vertical):
         return line
 
     def update_row(self, key: str, status: str) -> None:
-        if key in self.keys:
+        if self._built and key in self.keys:
             self.query_one(DataTable).update_cell(key, "status", Text(status, style=STATUS_STYLE.get(status, "")),
                                                   update_width=False)
 
@@ -78,15 +96,18 @@ class ReviewQueue(Vertical):
 
     @property
     def current(self) -> str | None:
+        if not self._built:
+            return None
         table = self.query_one(DataTable)
         if not self.keys or table.cursor_row is None or table.cursor_row >= len(self.keys):
             return None
         return self.keys[table.cursor_row]
 
     def step(self, delta: int) -> None:
+        if not self.keys:
+            return
         table = self.query_one(DataTable)
-        if self.keys:
-            table.move_cursor(row=max(0, min(len(self.keys) - 1, table.cursor_row + delta)))
+        table.move_cursor(row=max(0, min(len(self.keys) - 1, table.cursor_row + delta)))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
