@@ -102,8 +102,7 @@ class ReviewSession:
             self.library, self.summaries, self.rows = library, summaries, rows
             self._by_benchmark = {b: [r.key for r in bench_rows] for b, bench_rows in by_benchmark.items() if bench_rows}
             self._texts.clear()
-            for summary in summaries.values():
-                self._count(summary)
+            self._count_all()
             # Benchmarks changed since the snapshot: read alone, unless one is no benchmark now.
             if loaded is not None and not all(self.refresh_benchmark(b) for b in loaded.stale):
                 return self.reload(fresh=True)
@@ -115,7 +114,7 @@ class ReviewSession:
                "prompts": self.prompts.hashes(),
                "settings": [self.settings.seed, self.settings.repair_rate, self.settings.tries]}
         return Snapshot(self.workspace.cache_dir, key, root=self.workspace.benchmarks_dir,
-                        structures=self.workspace.structures_dir, index_of=self.cache.index_path_for)
+                        structures=self.workspace.structures_dir, index_of=self.cache.index_name)
 
     def keep_snapshot(self) -> None:
         """Write the launch snapshot when the last load could not use it all (a no-op otherwise)."""
@@ -177,6 +176,20 @@ class ReviewSession:
             if found is not None:
                 rows, summary.samples_built = found, True
         return summary, rows
+
+    def _count_all(self) -> None:
+        """Every benchmark's counts: all pending but what a decision says (a walk over the
+        decisions, not over 24,000 samples)."""
+        counts = {b: dict(zip(REVIEW_STATUSES, (len(keys), 0, 0, 0))) for b, keys in self._by_benchmark.items()}
+        for key in self.store.decided():
+            row = self.rows.get(key)
+            status = self.status_of(row) if row is not None else "pending"
+            if status != "pending":
+                found = counts[row.benchmark_id]
+                found["pending"] -= 1
+                found[status] += 1
+        for benchmark_id, summary in self.summaries.items():
+            summary.counts = counts.get(benchmark_id) or dict.fromkeys(REVIEW_STATUSES, 0)
 
     def _count(self, summary: BenchmarkSummary) -> None:
         counts = dict.fromkeys(REVIEW_STATUSES, 0)

@@ -183,7 +183,11 @@ class SampleCache:
         return self.directory / f"{hashlib.sha256(f'{benchmark_id}|{self._tag}'.encode()).hexdigest()[:20]}.json"
 
     def index_path_for(self, benchmark_id: str) -> Path:
-        return self.path_for(benchmark_id).with_suffix(".idx.json")
+        return Path(self.index_name(benchmark_id))
+
+    def index_name(self, benchmark_id: str) -> str:
+        """`index_path_for` as text: a launch checks a thousand of them."""
+        return f"{self.directory}/{hashlib.sha256(f'{benchmark_id}|{self._tag}'.encode()).hexdigest()[:20]}.idx.json"
 
     def load_index(self, benchmark_id: str, print_: str) -> list[SampleRow] | None:
         try:

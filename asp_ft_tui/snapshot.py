@@ -85,7 +85,7 @@ def benchmark_paths(bench: Benchmark, index: str, found: list[str]) -> list[str]
     structure.json and sidecar at home and in its folder, its sample index."""
     folder = str(bench.path)
     paths = [folder, *found]
-    for place in dict.fromkeys((folder, str(bench.structure_home))):
+    for place in dict.fromkeys((folder, str(bench.home) if bench.home is not None else folder)):
         paths += [f"{place}/{STRUCTURE_FILE}", f"{place}/{META_FILE}"]
     paths.append(index)
     return list(dict.fromkeys(paths))
@@ -162,14 +162,14 @@ class Snapshot:
             rows[bench.id] = _rows(bench.id, entry["rows"])
             library.relocated += bench.home is not None
             # The paths to check are this code's, from the benchmark: the file gives their stat only.
-            paths = benchmark_paths(bench, str(self.index_of(bench.id)), by_folder.get(str(bench.path), []))
+            paths = benchmark_paths(bench, self.index_of(bench.id), by_folder.get(entry["bench"]["path"], []))
             witness = entry["witness"]
-            if [p for p, _ in witness] != paths or str(bench.asp_file) not in paths:
+            if [p for p, _ in witness] != paths or entry["bench"]["asp_file"] not in paths:
                 raise Unusable(f"the files of {bench.id!r} are not those it was read from")
             owned.update(paths)
             recorded = dict(witness)
             # A folder or program recorded as missing was deleted during that load: read it again.
-            changed = (recorded[str(bench.path)] is None or recorded[str(bench.asp_file)] is None
+            changed = (recorded[entry["bench"]["path"]] is None or recorded[entry["bench"]["asp_file"]] is None
                        or any(signature(path) != sig for path, sig in witness))
             # A folder that became writable (or stopped being) keeps its structures elsewhere now.
             if changed or os.access(bench.path, os.W_OK) != (bench.home is None):
@@ -190,23 +190,32 @@ class Snapshot:
 
     def _benchmark(self, entry: dict) -> Benchmark:
         """A benchmark as discovery makes them: its folder below the root, named by its id (a name
-        discovery accepts), its files in it, its structures there or in this workspace's cache."""
-        bench = _benchmark(entry)
-        folder = str(bench.path)
-        parts = bench.id.split("/")
+        discovery accepts), its files in it, its structures there or in this workspace's cache.
+        Checked on the text of its paths, before any Path is made."""
+        bench_id, folder, program = entry["id"], entry["path"], entry["asp_file"]
+        structure, home = entry["structure_file"], entry["home"]
+        for value in (bench_id, folder, program, structure, home, entry["asp"]):
+            if type(value) is not str:
+                raise TypeError("a benchmark field that is not text")
+        for value in (entry["nl"], entry["ir"]):
+            if value is not None and type(value) is not str:
+                raise TypeError("a description that is not text")
+        parts = bench_id.split("/")
         if any(part in ("", ".", "..") or bad_folder_name(part) for part in parts):
-            raise Unusable(f"{bench.id!r} is no folder name")
-        if folder != f"{self.root}/{bench.id}" and not (folder == self.root and len(parts) == 1):
-            raise Unusable(f"{bench.id!r} is not in its place")
-        if str(bench.asp_file.parent) != folder or bench.asp_file.name.lower() not in ASP_NAMES:
-            raise Unusable(f"the program of {bench.id!r} is elsewhere")
-        home = str(bench.home) if bench.home is not None else None
-        if home is not None and os.path.dirname(home) != self.structures:
-            raise Unusable(f"the structures of {bench.id!r} are elsewhere")
-        if bench.structure_file is not None and (bench.structure_file.name != STRUCTURE_FILE
-                                                 or str(bench.structure_file.parent) not in (folder, home)):
-            raise Unusable(f"the structure of {bench.id!r} is elsewhere")
-        return bench
+            raise Unusable(f"{bench_id!r} is no folder name")
+        if folder != f"{self.root}/{bench_id}" and not (folder == self.root and len(parts) == 1):
+            raise Unusable(f"{bench_id!r} is not in its place")
+        where, name = os.path.split(program)
+        if where != folder or name.lower() not in ASP_NAMES:
+            raise Unusable(f"the program of {bench_id!r} is elsewhere")
+        if home and os.path.dirname(home) != self.structures:
+            raise Unusable(f"the structures of {bench_id!r} are elsewhere")
+        if structure and (os.path.basename(structure) != STRUCTURE_FILE
+                          or os.path.dirname(structure) not in (folder, home or folder)):
+            raise Unusable(f"the structure of {bench_id!r} is elsewhere")
+        return Benchmark(id=bench_id, path=Path(folder), asp=entry["asp"], nl=entry["nl"], ir=entry["ir"],
+                         asp_file=Path(program), structure_file=Path(structure) if structure else None,
+                         home=Path(home) if home else None)
 
     # -- writing -------------------------------------------------------------------------------
     def save(self, library: Library, summaries: dict[str, dict], rows: dict[str, list[SampleRow]],
@@ -234,7 +243,7 @@ class Snapshot:
         benchmarks = []
         for bench in library.benchmarks:
             home = str(bench.path)
-            paths = benchmark_paths(bench, str(self.index_of(bench.id)), by_folder.get(home, []))
+            paths = benchmark_paths(bench, self.index_of(bench.id), by_folder.get(home, []))
             owned.update(paths)
             benchmarks.append({"bench": _bench_dict(bench), "summary": summaries[bench.id],
                                "rows": _columns(rows.get(bench.id, [])),
@@ -260,19 +269,6 @@ def _bench_dict(bench: Benchmark) -> dict:
     return {"id": bench.id, "path": str(bench.path), "asp": bench.asp, "nl": bench.nl, "ir": bench.ir,
             "asp_file": str(bench.asp_file), "structure_file": str(bench.structure_file or ""),
             "home": str(bench.home or "")}
-
-
-def _benchmark(entry: dict) -> Benchmark:
-    for name in ("id", "path", "asp", "asp_file", "structure_file", "home"):
-        if type(entry[name]) is not str:
-            raise TypeError(f"{name} is not text")
-    for name in ("nl", "ir"):
-        if entry[name] is not None and type(entry[name]) is not str:
-            raise TypeError(f"{name} is not text")
-    return Benchmark(id=entry["id"], path=Path(entry["path"]), asp=entry["asp"], nl=entry["nl"], ir=entry["ir"],
-                     asp_file=Path(entry["asp_file"]),
-                     structure_file=Path(entry["structure_file"]) if entry["structure_file"] else None,
-                     home=Path(entry["home"]) if entry["home"] else None)
 
 
 def _names(values: list) -> list[str]:

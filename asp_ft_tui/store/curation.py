@@ -211,6 +211,11 @@ class CurationStore:
         found = self._docs.get(key)
         return _as_decision(found[2]) if found else None
 
+    def decided(self) -> list[str]:
+        """The keys that have a decision document (pending again after an undo, too)."""
+        with self._mutex:
+            return list(self._docs)
+
     def decisions(self) -> dict[str, Decision]:
         out = {}
         with self._mutex:
