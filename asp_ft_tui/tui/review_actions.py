@@ -59,6 +59,9 @@ class ReviewActions:
             return
         self._after_decision(key, show=False)
         queue.step(1)
+        # The next sample in the same frame as the decision, not one frame later when the table's
+        # highlight arrives (which then finds it shown).
+        self._sample_highlighted(ReviewQueue.Highlighted(queue.current))
 
     def _after_decision(self, key: str, show: bool = True) -> None:
         row = self.session.rows.get(key)

@@ -31,8 +31,13 @@ def highlighted_pair(broken: str, fixed: str) -> tuple[Text, Text]:
 
 class SampleView(Static):
     sample: Sample | None = None
+    _shown: tuple | None = None
 
     def show(self, sample: Sample | None, status: str = "", edit: str | None = None) -> None:
+        shown = (sample, status, edit)
+        if sample is not None and shown == self._shown:
+            return  # already on screen: the same text is not laid out and drawn again
+        self._shown = shown
         self.sample = sample
         if sample is None:
             self.update(Text("No sample selected.", style="dim"))
