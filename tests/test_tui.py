@@ -520,3 +520,23 @@ async def test_the_export_question_answers_to_the_arrow_keys(ws, engine):
         await pilot.press("right", "enter")  # approved + pending
         await settle(pilot, app)
         assert (ws.data_dir / "train.jsonl").exists()
+
+
+async def test_the_trees_quick_label_widths_are_the_rendered_ones(tmp_path, engine):
+    """`BenchmarkTree.get_label_width` measures without rendering: it must agree with Textual's
+    own (rendered) measure on every line, groups, variants, collapsed and problem rows too."""
+    from textual.widgets import Tree
+
+    ws = init_workspace(tmp_path / "all")
+    (ws.benchmarks_dir / "Broken" / "empty").mkdir(parents=True)
+    (ws.benchmarks_dir / "Broken" / "empty" / "NL.txt").write_text("")
+    app = make_app(ws, engine=engine)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, app)
+        tree = app.query_one(BenchmarkTree)
+        tree.root.children[0].collapse()
+        await pilot.pause()
+        lines = tree._tree_lines
+        assert len(lines) > 20 and any(line.node.allow_expand and not line.node.is_expanded for line in lines)
+        assert [tree.get_label_width(line.node) for line in lines] == \
+            [Tree.get_label_width(tree, line.node) for line in lines]
