@@ -53,8 +53,11 @@ class ReviewSession:
         self.cache = SampleCache(workspace.cache_dir / "samples", self.settings)
         self.library = Library(root=workspace.benchmarks_dir)
         self.summaries: dict[str, BenchmarkSummary] = {}
-        self.rows: dict[str, SampleRow] = {}
-        self._by_benchmark: dict[str, list[str]] = {}
+        self._rows: dict[str, SampleRow] = {}
+        self._keys: dict[str, list[str]] = {}
+        self._rows_later = None
+        """Reads the rows a launch snapshot holds, until they are first wanted (see `rows`)."""
+        self._counts: dict[str, int] | None = None
         self._texts: dict[str, dict[str, Sample]] = {}
         self._lock = threading.RLock()
         self._snapshot_due: int | None = None
@@ -93,20 +96,60 @@ class ReviewSession:
             for bench in library.benchmarks:
                 summaries[bench.id], by_benchmark[bench.id] = self._load_benchmark(bench)
         else:
-            library, by_benchmark = loaded.library, loaded.rows
+            library, by_benchmark = loaded.library, None
             summaries = {b.id: BenchmarkSummary(b, **loaded.summaries[b.id]) for b in library.benchmarks}
-        rows = {}
-        for bench_rows in by_benchmark.values():
-            rows.update((r.key, r) for r in bench_rows)
         with self._lock:
-            self.library, self.summaries, self.rows = library, summaries, rows
-            self._by_benchmark = {b: [r.key for r in bench_rows] for b, bench_rows in by_benchmark.items() if bench_rows}
+            self.library, self.summaries = library, summaries
             self._texts.clear()
+            if by_benchmark is None:
+                # The sample rows are read when first wanted (the review list, a decision, a
+                # count that needs them): a launch shows the tree without them.
+                self._rows_later, self._counts = loaded.rows, loaded.counts
+                if self.store.decided():
+                    self._take_rows()
+            else:
+                self._rows_later, self._counts = None, None
+                self._keep_rows(by_benchmark)
             self._count_all()
             # Benchmarks changed since the snapshot: read alone, unless one is no benchmark now.
             if loaded is not None and not all(self.refresh_benchmark(b) for b in loaded.stale):
                 return self.reload(fresh=True)
         self._snapshot_due = started if loaded is None or loaded.stale else None
+
+    @property
+    def rows(self) -> dict[str, SampleRow]:
+        """Every sample's row by key."""
+        if self._rows_later is not None:
+            self._take_rows()
+        return self._rows
+
+    @property
+    def _by_benchmark(self) -> dict[str, list[str]]:
+        if self._rows_later is not None:
+            self._take_rows()
+        return self._keys
+
+    def take_rows(self) -> None:
+        """Read the sample rows a launch left for later, now (a worker calls it once the app is up)."""
+        self._take_rows()
+
+    def _take_rows(self) -> None:
+        with self._lock:
+            later, self._rows_later = self._rows_later, None
+            if later is None:
+                return
+            by_benchmark = later()
+            if by_benchmark is None:  # the snapshot's rows are gone or damaged: the indexes then
+                by_benchmark = {b.id: self._load_benchmark(b)[1] for b in self.library.benchmarks}
+            self._keep_rows(by_benchmark)
+            self._counts = None
+
+    def _keep_rows(self, by_benchmark: dict[str, list[SampleRow]]) -> None:
+        rows = {}
+        for bench_rows in by_benchmark.values():
+            rows.update((r.key, r) for r in bench_rows)
+        self._rows = rows
+        self._keys = {b: [r.key for r in bench_rows] for b, bench_rows in by_benchmark.items() if bench_rows}
 
     def _snapshot(self) -> Snapshot:
         key = {"benchmarks": os.path.realpath(self.workspace.benchmarks_dir),
@@ -180,7 +223,10 @@ class ReviewSession:
     def _count_all(self) -> None:
         """Every benchmark's counts: all pending but what a decision says (a walk over the
         decisions, not over 24,000 samples)."""
-        counts = {b: dict(zip(REVIEW_STATUSES, (len(keys), 0, 0, 0))) for b, keys in self._by_benchmark.items()}
+        if self._rows_later is not None:  # no decisions: every sample pending
+            counts = {b: dict(zip(REVIEW_STATUSES, (n, 0, 0, 0))) for b, n in self._counts.items() if n}
+        else:
+            counts = {b: dict(zip(REVIEW_STATUSES, (len(keys), 0, 0, 0))) for b, keys in self._keys.items()}
         for key in self.store.decided():
             row = self.rows.get(key)
             status = self.status_of(row) if row is not None else "pending"

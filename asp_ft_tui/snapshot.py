@@ -25,6 +25,7 @@ from functools import cache
 from itertools import repeat
 from operator import methodcaller
 from pathlib import Path
+from typing import Callable
 
 from asp_ft_tui import __version__
 from asp_ft_tui.domain.benchmarks import ASP_NAMES, SKIPPED_DIRS, Benchmark, FolderProblem, Library, bad_folder_name
@@ -34,7 +35,9 @@ from asp_ft_tui.samples import SampleRow
 
 log = logging.getLogger(__name__)
 SNAPSHOT_FILE = "launch-snapshot.json"
-FORMAT = 2
+ROWS_FILE = "launch-rows.json"
+"""The sample rows, apart: a launch reads them only when they are first wanted."""
+FORMAT = 3
 RACY_NS = 2_000_000_000
 """Files changed less than this before a load began are recorded as unknown (coarse file-system
 clocks, a writer racing the load)."""
@@ -48,12 +51,14 @@ class Unusable(ValueError):
 
 @dataclass
 class Loaded:
-    """What a snapshot gives back: the library, per benchmark its summary fields and sample
-    rows, and the ids whose files changed since (to be read again)."""
+    """What a snapshot gives back: the library, per benchmark its summary fields and how many
+    samples it has, `rows()` that reads their rows (None when that file no longer fits), and the
+    ids whose files changed since (to be read again)."""
 
     library: Library
     summaries: dict[str, dict]
-    rows: dict[str, list[SampleRow]]
+    counts: dict[str, int]
+    rows: Callable[[], dict[str, list[SampleRow]] | None]
     stale: list[str] = field(default_factory=list)
 
 
@@ -116,6 +121,7 @@ class Snapshot:
 
     def __init__(self, directory: Path, key: dict, *, root: Path, structures: Path, index_of) -> None:
         self.path = Path(directory) / SNAPSHOT_FILE
+        self.rows_path = Path(directory) / ROWS_FILE
         self.root, self.structures, self.index_of = str(root), str(structures), index_of
         self.key = {"format": FORMAT, "version": __version__, "code": code_digest(), **key}
 
@@ -131,9 +137,9 @@ class Snapshot:
             log.debug("launch snapshot %s not used: %s", self.path, err)
             return None
 
-    def _read(self) -> bytes:
+    def _read(self, path: Path | None = None) -> bytes:
         # Never through a link, never a FIFO or a device that would block or never end.
-        fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        fd = os.open(path or self.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
         with os.fdopen(fd, "rb") as handle:
             info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_BYTES:
@@ -152,14 +158,16 @@ class Snapshot:
             by_folder.setdefault(os.path.dirname(path), []).append(path)
         library = Library(root=Path(self.root), structures=Path(self.structures) if described["structures"] else None,
                           folders=folders, files=files, links=links)
-        summaries, rows, stale, owned = {}, {}, [], set()
+        summaries, counts, stale, owned = {}, {}, [], set()
         for entry in data["benchmarks"]:
             bench = self._benchmark(entry["bench"])
             if bench.id in summaries:
                 raise Unusable(f"{bench.id!r} twice")
             library.benchmarks.append(bench)
             summaries[bench.id] = _summary(entry["summary"])
-            rows[bench.id] = _rows(bench.id, entry["rows"])
+            if type(entry["count"]) is not int or entry["count"] < 0:
+                raise TypeError("a sample count that is not a count")
+            counts[bench.id] = entry["count"]
             library.relocated += bench.home is not None
             # The paths to check are this code's, from the benchmark: the file gives their stat only.
             paths = benchmark_paths(bench, self.index_of(bench.id), by_folder.get(entry["bench"]["path"], []))
@@ -186,7 +194,28 @@ class Snapshot:
             library.problems.append(FolderProblem(problem_id, Path(_inside([path], self.root)[0]), reason))
         if len(stale) > max(8, len(library.benchmarks) // 4):
             return None  # reading that many alone is no faster than reading all
-        return Loaded(library, summaries, rows, stale)
+        stamp = data["rows"]
+        if type(stamp) is not str:
+            raise TypeError("a rows stamp that is not text")
+        return Loaded(library, summaries, counts, lambda: self._load_rows(stamp, counts), stale)
+
+    def _load_rows(self, stamp: str, counts: dict[str, int]) -> dict[str, list[SampleRow]] | None:
+        """The rows written with the snapshot that was read (its stamp), each benchmark's as many
+        as it said; None when that file is gone, replaced or damaged (never raises)."""
+        try:
+            data = json.loads(self._read(self.rows_path))
+            if type(data) is not dict or data.get("stamp") != stamp or data.get("key") != self.key:
+                return None
+            found = data["rows"]
+            if type(found) is not dict or set(found) != set(counts):
+                return None
+            rows = {bench_id: _rows(bench_id, columns) for bench_id, columns in found.items()}
+            if any(len(rows[bench_id]) != count for bench_id, count in counts.items()):
+                return None
+            return rows
+        except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError) as err:
+            log.debug("launch snapshot rows %s not used: %s", self.rows_path, err)
+            return None
 
     def _benchmark(self, entry: dict) -> Benchmark:
         """A benchmark as discovery makes them: its folder below the root, named by its id (a name
@@ -246,20 +275,25 @@ class Snapshot:
             paths = benchmark_paths(bench, self.index_of(bench.id), by_folder.get(home, []))
             owned.update(paths)
             benchmarks.append({"bench": _bench_dict(bench), "summary": summaries[bench.id],
-                               "rows": _columns(rows.get(bench.id, [])),
+                               "count": len(rows.get(bench.id, ())),
                                "witness": [witness(p) for p in paths],
                                "subfolders": sorted(subfolders.get(home, []))})
         others = list(dict.fromkeys(p for p in (*library.folders, *library.files, *library.links) if p not in owned))
+        stamp = os.urandom(12).hex()
         payload = {
-            "key": self.key,
+            "key": self.key, "rows": stamp,
             "library": {"root": str(library.root), "structures": str(library.structures or ""),
                         "folders": library.folders, "files": library.files, "links": library.links},
             "global": [witness(p) for p in others],
             "benchmarks": benchmarks,
             "problems": [[p.id, str(p.path), p.reason] for p in library.problems],
         }
+        rows_payload = {"key": self.key, "stamp": stamp,
+                        "rows": {bench.id: _columns(rows.get(bench.id, [])) for bench in library.benchmarks}}
         try:
             make_dirs(self.path.parent)
+            # The rows first: a snapshot is never read beside the rows of another.
+            atomic_write_text(self.rows_path, json.dumps(rows_payload, separators=(",", ":")))
             atomic_write_text(self.path, json.dumps(payload, separators=(",", ":")))
         except (OSError, ValueError) as err:
             log.debug("launch snapshot %s not written: %s", self.path, err)

@@ -173,28 +173,40 @@ def _rewrite(path: Path, change) -> None:
     path.write_text(json.dumps(data))
 
 
+def _first_rows(data: dict) -> list:
+    return next(iter(data["rows"].values()))
+
+
+def _rows_file(p: Path) -> Path:
+    return p.with_name(snapshot.ROWS_FILE)
+
+
 @pytest.mark.parametrize("damage", [
     lambda p: p.write_bytes(b"\x00\xff not json"),
     lambda p: p.write_text("[]"),
     lambda p: p.write_text('{"key": 1}'),
     lambda p: p.write_text(json.dumps({"key": json.loads(p.read_text())["key"]})),
-    lambda p: _rewrite(p, lambda d: d["benchmarks"][0]["rows"].pop()),
     lambda p: _rewrite(p, lambda d: d["benchmarks"][0]["summary"].update(extra=1)),
     lambda p: _rewrite(p, lambda d: d["benchmarks"][0]["bench"].update(id=7)),
     lambda p: _rewrite(p, lambda d: d["benchmarks"][0]["witness"].append("not a pair")),
     lambda p: _rewrite(p, lambda d: d["global"].append([["a list", "as a path"], None])),
     lambda p: p.write_text("[" * 100_000 + "]" * 100_000),
-    lambda p: _rewrite(p, lambda d: d["benchmarks"][0]["rows"][0].__setitem__(0, ["a list"])),
-    lambda p: _rewrite(p, lambda d: d["benchmarks"][0]["rows"].__setitem__(0, "abcdefg")),
-    lambda p: _rewrite(p, lambda d: d["benchmarks"][0].__setitem__("rows", list("abcdefg"))),
-    lambda p: _rewrite(p, lambda d: d["benchmarks"][0]["rows"][6].__setitem__(0, "yes")),
-    lambda p: _rewrite(p, lambda d: d["benchmarks"][0]["rows"][0].__setitem__(0, "Another/one::instance")),
     lambda p: _rewrite(p, lambda d: d["benchmarks"][0]["summary"].update(components_valid=True)),
     lambda p: _rewrite(p, lambda d: d["benchmarks"].append(d["benchmarks"][0])),
     lambda p: _rewrite(p, lambda d: d["problems"].append([1, {"a": 1}, None])),
-], ids=["bytes", "list", "no-key", "key-only", "short-rows", "summary-field", "id-number", "witness", "path-list",
-        "deep", "key-list", "rows-text", "rows-letters", "valid-text", "key-of-another", "bool-count", "twice",
-        "problem-types"])
+    lambda p: _rewrite(p, lambda d: d["benchmarks"][0].update(count=-1)),
+    lambda p: _rewrite(_rows_file(p), lambda d: _first_rows(d).pop()),
+    lambda p: _rewrite(_rows_file(p), lambda d: _first_rows(d)[0].__setitem__(0, ["a list"])),
+    lambda p: _rewrite(_rows_file(p), lambda d: _first_rows(d).__setitem__(0, "abcdefg")),
+    lambda p: _rewrite(_rows_file(p), lambda d: d["rows"].update({k: list("abcdefg") for k in d["rows"]})),
+    lambda p: _rewrite(_rows_file(p), lambda d: _first_rows(d)[6].__setitem__(0, "yes")),
+    lambda p: _rewrite(_rows_file(p), lambda d: _first_rows(d)[0].__setitem__(0, "Another/one::instance")),
+    lambda p: _rewrite(_rows_file(p), lambda d: [column.pop() for column in _first_rows(d)]),
+    lambda p: _rewrite(_rows_file(p), lambda d: d.update(stamp="another")),
+    lambda p: _rows_file(p).unlink(),
+], ids=["bytes", "list", "no-key", "key-only", "summary-field", "id-number", "witness", "path-list", "deep",
+        "bool-count", "twice", "problem-types", "count", "rows:short", "rows:key-list", "rows:text", "rows:letters",
+        "rows:valid-text", "rows:key-of-another", "rows:one-fewer", "rows:another-stamp", "rows:gone"])
 def test_a_damaged_snapshot_is_not_used(ws, damage):
     expected = _open(ws)
     damage(ws.cache_dir / snapshot.SNAPSHOT_FILE)
@@ -291,3 +303,22 @@ def test_a_folder_that_became_read_only_moves_its_structures_and_says_so(ws, mon
     monkeypatch.setattr(os, "access", real)
     with ReviewSession.open(ws, readonly=True) as session:
         assert session.library.relocated == 0 and not session.library.relocation_notice
+
+
+def test_rows_are_read_when_wanted_and_at_once_when_decisions_count(ws, monkeypatch):
+    _open(ws)
+    taken = []
+    real = snapshot.Snapshot._load_rows
+    monkeypatch.setattr(snapshot.Snapshot, "_load_rows", lambda self, *a: taken.append(1) or real(self, *a))
+    with ReviewSession.open(ws, readonly=True) as session:
+        assert taken == [], "no decisions: the tree's counts need no rows"
+        counts = {k: s.counts["pending"] for k, s in session.summaries.items()}
+        assert counts == {b: len(session.rows_of(b)) for b in counts} and taken == [1]
+    with ReviewSession.open(ws) as session:
+        key = next(iter(session.rows))
+        session.decide(key, "rejected")
+    taken.clear()
+    with ReviewSession.open(ws, readonly=True) as session:
+        assert taken == [1], "a decision to count: the rows are read with the tree"
+        bench = key.split("::")[0]
+        assert session.summaries[bench].counts["rejected"] == 1

@@ -46,6 +46,7 @@ from asp_ft_tui.tui.widgets.training import TrainingPane
 from asp_ft_tui.workspace import Workspace, WorkspaceError, resolve_workspace
 
 log = logging.getLogger(__name__)
+ROWS_AFTER_S = 0.5
 REVIEW_ACTIONS = {"approve", "reject", "next_pending", "step", "cycle_task", "only_benchmark"}
 
 
@@ -202,6 +203,15 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
         reason = (session.store.readonly_reason or "opened read-only") if session.store.readonly else None
         self.post_message(self.SessionLoaded(session, reason))
         session.keep_snapshot()  # once the tree is on its way: the next launch reads only that
+        # The sample rows a launch snapshot left for later: read once the first screen is drawn,
+        # so the Review tab opens without waiting for them.
+        if not self.cancel_event.wait(ROWS_AFTER_S):
+            gc.disable()
+            try:
+                session.take_rows()
+            finally:
+                gc.enable()
+            gc.freeze()
 
     @on(SessionLoaded)
     def _session_loaded(self, message: SessionLoaded) -> None:
