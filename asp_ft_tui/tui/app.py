@@ -259,7 +259,8 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
         tree_side.display = not empty
         if empty:  # the guide instead of an empty tree
             self.current_benchmark = None
-            if self.focused is not None and tree_side in self.focused.ancestors_with_self:
+            # Also before the screen's first focus (a workspace read that early): not the hidden tree.
+            if self.focused is None or tree_side in self.focused.ancestors_with_self:
                 self.screen.set_focus(self.query_one("#detail-scroll"))
             self.query_one(BenchmarkDetail).show_guide(self.workspace.benchmarks_dir)
             return
@@ -320,6 +321,8 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
     # -- navigation ----------------------------------------------------------------------------
     @on(Tree.NodeHighlighted, "#benchmark-tree")
     def _tree_highlight(self, event: Tree.NodeHighlighted) -> None:
+        if not self.query_one("#tree-side").display:
+            return  # an empty workspace: the panel shows how to add benchmarks, not "select one"
         data = event.node.data
         if isinstance(data, Benchmark):
             if data is not self.current_benchmark or self.query_one(BenchmarkDetail).item is not data:
