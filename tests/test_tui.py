@@ -540,3 +540,46 @@ async def test_the_trees_quick_label_widths_are_the_rendered_ones(tmp_path, engi
         assert len(lines) > 20 and any(line.node.allow_expand and not line.node.is_expanded for line in lines)
         assert [tree.get_label_width(line.node) for line in lines] == \
             [Tree.get_label_width(tree, line.node) for line in lines]
+
+
+async def test_a_benchmark_named_like_markup_is_shown_as_written(tmp_path, engine):
+    """Folder names are the user's: `[b]` and `[@click=...]` are text in the tree, the queue and the
+    sample panel, never styles or actions."""
+    from asp_ft_tui.tui.widgets.sample_view import SampleView
+
+    name = "[b]odd [@click=app.quit]name"
+    ws = init_workspace(tmp_path / "ws", with_samples=False)
+    copy_benchmark_inputs(paths.bundled_benchmarks() / "Puzzles" / "sudoku_4x4", ws.benchmarks_dir / "Puzzles" / name)
+    benches = discover(ws.benchmarks_dir).benchmarks
+    from asp_ft_tui.extraction import Extractor, Settings, run_extraction
+    from asp_ft_tui.prompts import load_prompts
+    from asp_ft_tui.teachers.structural import StructuralTeacher
+
+    run_extraction(Extractor(StructuralTeacher(engine), engine, load_prompts(), Settings()), benches)
+    with ReviewSession.open(ws) as session:
+        session.build([b.id for b in benches], engine)
+    app = make_app(ws, engine=engine)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, app)
+        assert name in app.query_one(BenchmarkTree)._leaves[f"Puzzles/{name}"].label.plain
+        await pilot.press("3")
+        await settle(pilot, app)
+        table = app.query_one("#queue-table")
+        first = app.query_one(ReviewQueue).keys[0]
+        assert table.get_cell(first, "benchmark").plain == f"Puzzles/{name}"
+        assert app.query_one(SampleView).sample.benchmark_id == f"Puzzles/{name}"
+        await pilot.press("a")
+        await settle(pilot, app)
+        assert app.is_running
+
+
+async def test_a_notice_quoting_brackets_is_plain_text(ws, engine):
+    messages = []
+    app = make_app(ws, engine=engine)
+    async with app.run_test(size=(80, 24), message_hook=messages.append) as pilot:
+        await settle(pilot, app)
+        app.report_failure("reading odd[/x] and [@click=app.quit]here", OSError("no [bold]such[/] file"))
+        await pilot.pause(0.3)
+        assert app.is_running
+        shown = [m.notification for m in messages if type(m).__name__ == "Notify"]
+        assert shown and "[/x]" in shown[-1].message and not shown[-1].markup

@@ -54,8 +54,9 @@ class Surfaces:
         self.notify(f"{what}: {text}", severity="error", timeout=15)
 
     def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
-               markup: bool = True) -> None:
-        """Every notification passes the one redactor; its mark must not read as content markup."""
+               markup: bool = False) -> None:
+        """Every notification passes the one redactor. Plain text unless asked: our messages carry
+        folder names, paths and clingo's words, where `[` is text (`[/x]` would stop the app)."""
         message, title = redact(message), redact(title)
         if markup:
             message = message.replace(REDACTED, escape(REDACTED))
