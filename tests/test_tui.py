@@ -571,6 +571,11 @@ async def test_a_benchmark_named_like_markup_is_shown_as_written(tmp_path, engin
         await pilot.press("a")
         await settle(pilot, app)
         assert app.is_running
+        await pilot.press("1", "x")  # extracted already: the app asks first, naming it
+        await settle(pilot, app)
+        assert type(app.screen).__name__ == "ConfirmScreen"
+        assert name in str(app.screen.query_one("#confirm-question").content)
+        await pilot.press("escape")
 
 
 async def test_a_notice_quoting_brackets_is_plain_text(ws, engine):

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -29,7 +30,9 @@ class ConfirmScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm"):
-            yield Static(self.question, id="confirm-question")
+            # Plain text: a question names benchmark folders, where `[` is part of the name.
+            yield Static(Text(self.question) if isinstance(self.question, str) else self.question,
+                         id="confirm-question")
             with Horizontal(id="confirm-buttons"):
                 # Button ids must be identifiers: index the choices, map back on press.
                 key = " (y)" if len(self.choices) == 1 else ""

@@ -89,7 +89,7 @@ class SettingsScreen(ModalScreen[WorkspaceSettings | None]):
         override = environment_override(name)
         if override is not None:
             variable, value = override
-            yield Static(f"overridden by the environment: {variable}={value} (extraction uses that)",
+            yield Static(Text(f"overridden by the environment: {variable}={value} (extraction uses that)"),
                          classes="override", id=f"{name}-override")
 
     def on_mount(self) -> None:
