@@ -2,11 +2,16 @@
 does not read every benchmark, sidecar and sample index of a large tree again.
 
 It is a cache, never the truth. It is JSON (a copied or shared workspace may carry one: nothing in
-it is ever executed), and it is used only when it was made for this workspace's folders, by this
-code, with these prompts and build settings, and when every folder listed and every file read
-still has the stat it had then (device, inode, size, modification and change time; a missing file
-must still be missing). A benchmark whose own files changed is read again alone; any other change,
-or anything unexpected in the file, means a full load (which writes a new snapshot).
+it is ever executed), read only as a regular file (never through a link), and used only when it was
+made for this workspace's folders, by this code, with these prompts and build settings, and when
+every folder listed, file read and link met still has the stat it had then (device, inode, size,
+modification and change time; a missing file must still be missing). Which paths are checked is
+worked out here from the benchmarks, each of which must lie where discovery would have put it: the
+file gives their stats only. A benchmark whose own files changed is read again alone; any other
+change, or anything unexpected in the file, means a full load (which writes a new snapshot).
+
+The sample rows are kept apart (`launch-rows.json`, paired by a stamp): a launch that has no
+decision to count shows the tree without reading them.
 
 A file modified at about the time of the load it would vouch for is recorded as unknown (so it
 counts as changed next time): its stat might be newer than the text that was read, the way git
