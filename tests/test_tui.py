@@ -588,3 +588,16 @@ async def test_a_notice_quoting_brackets_is_plain_text(ws, engine):
         assert app.is_running
         shown = [m.notification for m in messages if type(m).__name__ == "Notify"]
         assert shown and "[/x]" in shown[-1].message and not shown[-1].markup
+
+
+async def test_the_components_tab_opens_on_the_first_component(ws, engine):
+    from asp_ft_tui.tui.widgets.components import ComponentItem, ComponentsPane
+
+    app = make_app(ws, engine=engine)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, app)
+        app.query_one(BenchmarkTree).select_benchmark("Graph Problems/clique")
+        await pilot.press("2")
+        await settle(pilot, app)
+        assert isinstance(app.query_one("#component-list").highlighted_child, ComponentItem)
+        assert app.query_one(ComponentsPane).selected_slot() == "instance"

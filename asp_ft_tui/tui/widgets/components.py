@@ -115,6 +115,8 @@ class ComponentsPane(Horizontal):
                 lines.append(Text(status["error_text"], style="red"))
             items.append(ComponentItem(slot, Group(*lines)))
         self.structure = structure
+        if len(items.children) > 1:
+            items.index = 1  # the first component, not the summary above it: e edits it at once
 
     def selected_slot(self) -> str | None:
         item = self.query_one("#component-list", ListView).highlighted_child
