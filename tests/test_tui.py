@@ -601,3 +601,45 @@ async def test_the_components_tab_opens_on_the_first_component(ws, engine):
         await settle(pilot, app)
         assert isinstance(app.query_one("#component-list").highlighted_child, ComponentItem)
         assert app.query_one(ComponentsPane).selected_slot() == "instance"
+
+
+async def test_review_opened_before_the_workspace_is_read_fills_in(ws, engine, monkeypatch):
+    import threading
+
+    from asp_ft_tui import review
+
+    gate = threading.Event()
+    real = review.ReviewSession.open.__func__
+
+    def slow_open(cls, *args, **kwargs):
+        gate.wait(10)  # the workspace is still being read when 3 is pressed
+        return real(cls, *args, **kwargs)
+
+    monkeypatch.setattr(review.ReviewSession, "open", classmethod(slow_open))
+    app = make_app(ws, engine=engine)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("3")
+        assert app.session is None and app.query_one("#tabs").active == "review"
+        gate.set()
+        await settle(pilot, app)
+        await pilot.pause(0.3)
+        assert app.query_one("#tabs").active == "review"
+        assert app.query_one(ReviewQueue).keys, "the queue lists the samples once they are read"
+
+
+async def test_the_benchmark_detail_follows_decisions_made_in_review(ws, engine):
+    from asp_ft_tui.tui.widgets.benchmark_detail import BenchmarkDetail
+
+    app = make_app(ws, engine=engine)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, app)
+        bench = app.current_benchmark.id
+        await pilot.press("3", "b")  # this benchmark's samples only
+        await settle(pilot, app)
+        await pilot.press("a", "a")
+        await settle(pilot, app)
+        await pilot.press("1")
+        await settle(pilot, app)
+        assert app.current_benchmark.id == bench
+        shown = "\n".join(part.plain for part in app.query_one(BenchmarkDetail).content.renderables)
+        assert "2 approved" in shown

@@ -245,8 +245,14 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
                         severity="warning")
         if self.library.relocation_notice:
             self.notify(self.library.relocation_notice, severity="information")
-        if state.get("tab") in ("benchmarks", "components", "review", "log", "training"):
+        tabs = self.query_one(TabbedContent)
+        if state.get("tab") in ("benchmarks", "components", "review", "log", "training") \
+                and tabs.active == "benchmarks":  # unless a tab key was pressed while the workspace was read
             self.action_tab(state["tab"])
+        elif tabs.active == "review" and not self._queue_loaded:
+            self._load_queue()  # opened before there was a session to list
+        elif tabs.active == "components":
+            self.query_one(ComponentsPane).show(self.current_benchmark)
         missing = [s.bench.id for s in self.session.summaries.values()
                    if s.extraction in ("extracted", "needs review") and not s.samples_built]
         if missing and self.readonly_reason is None:  # building writes the sample cache
@@ -351,7 +357,9 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
         if tab != event.tabbed_content.active:
             return  # the message of a tab left again before it arrived (a restored tab at launch)
         self._focus_home(event.pane)
-        if tab == "components":
+        if tab == "benchmarks" and self.current_benchmark is not None:
+            self._show_benchmark(self.current_benchmark)  # its counts may have changed in Review
+        elif tab == "components":
             self.query_one(ComponentsPane).show(self.current_benchmark)
         elif tab == "review" and not self._queue_loaded:
             self._load_queue()
