@@ -20,7 +20,7 @@ from asp_ft_tui.domain.samples import CHANGED, Sample
 from asp_ft_tui.domain.structure import meta_path
 from asp_ft_tui.prompts import PromptSet, load_prompts
 from asp_ft_tui.samples import BuildSettings, SampleCache, SampleRow, build_samples, fingerprint, read_sources
-from asp_ft_tui.snapshot import Snapshot
+from asp_ft_tui.snapshot import SUMMARY_FIELDS, Snapshot
 from asp_ft_tui.store import CurationStore, Decision
 from asp_ft_tui.workspace import Workspace
 
@@ -106,7 +106,7 @@ class ReviewSession:
                 # count that needs them): a launch shows the tree without them.
                 self._rows_later, self._counts = loaded.rows, loaded.counts
                 if self.store.decided():
-                    self._take_rows()
+                    self.take_rows()
             else:
                 self._rows_later, self._counts = None, None
                 self._keep_rows(by_benchmark)
@@ -120,20 +120,18 @@ class ReviewSession:
     def rows(self) -> dict[str, SampleRow]:
         """Every sample's row by key."""
         if self._rows_later is not None:
-            self._take_rows()
+            self.take_rows()
         return self._rows
 
     @property
     def _by_benchmark(self) -> dict[str, list[str]]:
         if self._rows_later is not None:
-            self._take_rows()
+            self.take_rows()
         return self._keys
 
     def take_rows(self) -> None:
-        """Read the sample rows a launch left for later, now (a worker calls it once the app is up)."""
-        self._take_rows()
-
-    def _take_rows(self) -> None:
+        """Read the sample rows a launch left for later, now (a worker calls it once the app is up;
+        the first use of `rows` does otherwise)."""
         with self._lock:
             later, self._rows_later = self._rows_later, None
             if later is None:
@@ -166,9 +164,7 @@ class ReviewSession:
             return
         with self._lock:
             library = replace(self.library, benchmarks=list(self.library.benchmarks))
-            summaries = {k: {"extraction": s.extraction, "components_valid": s.components_valid,
-                             "components_total": s.components_total, "faithful": s.faithful,
-                             "samples_built": s.samples_built} for k, s in self.summaries.items()}
+            summaries = {k: {name: getattr(s, name) for name in SUMMARY_FIELDS} for k, s in self.summaries.items()}
             rows = {k: [self.rows[key] for key in keys] for k, keys in self._by_benchmark.items()}
         self._snapshot().save(library, summaries, rows, started)
 

@@ -158,9 +158,7 @@ class Snapshot:
         if described["root"] != self.root or described["structures"] not in ("", self.structures):
             raise Unusable("made for other folders")
         folders, files, links = (_inside(described[name], self.root) for name in ("folders", "files", "links"))
-        by_folder: dict[str, list[str]] = {}
-        for path in files:
-            by_folder.setdefault(os.path.dirname(path), []).append(path)
+        by_folder = _by_folder(files)
         library = Library(root=Path(self.root), structures=Path(self.structures) if described["structures"] else None,
                           folders=folders, files=files, links=links)
         summaries, counts, stale, owned = {}, {}, [], set()
@@ -189,8 +187,7 @@ class Snapshot:
                 if _subfolders(bench.path) != _names(entry["subfolders"]):
                     return None  # a benchmark folder with a new or removed folder inside: read all
                 stale.append(bench.id)
-        others = list(dict.fromkeys(p for p in (*folders, *files, *links) if p not in owned))
-        if [p for p, _ in data["global"]] != others:
+        if [p for p, _ in data["global"]] != _unowned(library, owned):
             raise Unusable("the folders checked are not those that were read")
         if any(signature(path) != sig for path, sig in data["global"]):
             return None
@@ -264,9 +261,7 @@ class Snapshot:
                 sig = _UNKNOWN
             return [path, sig]
 
-        by_folder: dict[str, list[str]] = {}
-        for path in library.files:
-            by_folder.setdefault(os.path.dirname(path), []).append(path)
+        by_folder = _by_folder(library.files)
         homes = {str(b.path) for b in library.benchmarks}
         subfolders: dict[str, list[str]] = {}
         for folder in library.folders:
@@ -283,7 +278,7 @@ class Snapshot:
                                "count": len(rows.get(bench.id, ())),
                                "witness": [witness(p) for p in paths],
                                "subfolders": sorted(subfolders.get(home, []))})
-        others = list(dict.fromkeys(p for p in (*library.folders, *library.files, *library.links) if p not in owned))
+        others = _unowned(library, owned)
         stamp = os.urandom(12).hex()
         payload = {
             "key": self.key, "rows": stamp,
@@ -302,6 +297,19 @@ class Snapshot:
             atomic_write_text(self.path, json.dumps(payload, separators=(",", ":")))
         except (OSError, ValueError) as err:
             log.debug("launch snapshot %s not written: %s", self.path, err)
+
+
+def _by_folder(files: list[str]) -> dict[str, list[str]]:
+    """The benchmark files found, by the folder they are in."""
+    found: dict[str, list[str]] = {}
+    for path in files:
+        found.setdefault(os.path.dirname(path), []).append(path)
+    return found
+
+
+def _unowned(library: Library, owned: set[str]) -> list[str]:
+    """The folders, files and links read that belong to no benchmark: a change there reads all."""
+    return list(dict.fromkeys(p for p in (*library.folders, *library.files, *library.links) if p not in owned))
 
 
 def _bench_dict(bench: Benchmark) -> dict:
