@@ -12,8 +12,9 @@ import gc
 import logging
 import sys
 import threading
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from textual import on, work
 from textual.app import App, ComposeResult
@@ -191,27 +192,16 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
         from asp_ft_tui.review import ReviewSession
 
         # Another writer's lock, a read-only disk: open to browse, and say why.
-        # The load makes tens of thousands of objects that live as long as the app: the cyclic
-        # collector would walk them again and again while they are made, and in every full
-        # collection after (a 80 ms pause in the middle of the first paint).
-        gc.disable()
-        try:
+        with _lasting():
             session = ReviewSession.open(self.workspace, readonly_if_busy=True, keep_snapshot=False)
-        finally:
-            gc.enable()
-        gc.freeze()
         reason = (session.store.readonly_reason or "opened read-only") if session.store.readonly else None
         self.post_message(self.SessionLoaded(session, reason))
         session.keep_snapshot()  # once the tree is on its way: the next launch reads only that
         # The sample rows a launch snapshot left for later: read once the first screen is drawn,
         # so the Review tab opens without waiting for them.
         if not self.cancel_event.wait(ROWS_AFTER_S):
-            gc.disable()
-            try:
+            with _lasting():
                 session.take_rows()
-            finally:
-                gc.enable()
-            gc.freeze()
 
     @on(SessionLoaded)
     def _session_loaded(self, message: SessionLoaded) -> None:
@@ -249,10 +239,8 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
         if state.get("tab") in ("benchmarks", "components", "review", "log", "training") \
                 and tabs.active == "benchmarks":  # unless a tab key was pressed while the workspace was read
             self.action_tab(state["tab"])
-        elif tabs.active == "review" and not self._queue_loaded:
-            self._load_queue()  # opened before there was a session to list
-        elif tabs.active == "components":
-            self.query_one(ComponentsPane).show(self.current_benchmark)
+        else:
+            self._fill(tabs.active)  # opened before there was a session to show
         missing = [s.bench.id for s in self.session.summaries.values()
                    if s.extraction in ("extracted", "needs review") and not s.samples_built]
         if missing and self.readonly_reason is None:  # building writes the sample cache
@@ -359,12 +347,17 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
         self._focus_home(event.pane)
         if tab == "benchmarks" and self.current_benchmark is not None:
             self._show_benchmark(self.current_benchmark)  # its counts may have changed in Review
-        elif tab == "components":
+        else:
+            self._fill(tab)
+        self.refresh_bindings()
+        self._save_soon()
+
+    def _fill(self, tab: str) -> None:
+        """What a tab shows of the session: the current benchmark's components, the review list."""
+        if tab == "components":
             self.query_one(ComponentsPane).show(self.current_benchmark)
         elif tab == "review" and not self._queue_loaded:
             self._load_queue()
-        self.refresh_bindings()
-        self._save_soon()
 
     def _load_queue(self) -> None:
         if self.session is None:
@@ -513,6 +506,19 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
             self.session.store.save_ui_state(state)
         except OSError as err:
             log.error("cannot save where you were: %s", describe(err))
+
+
+@contextmanager
+def _lasting() -> Iterator[None]:
+    """Around work that makes tens of thousands of objects living as long as the app: the cyclic
+    collector would walk them again and again while they are made, and in every full collection
+    after (an 80 ms pause in the middle of the first paint). Frozen once made."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+    gc.freeze()
 
 
 def _displayed(widget, pane) -> bool:
