@@ -11,28 +11,18 @@ from pathlib import Path
 import pytest
 
 from asp_ft_tui import review, snapshot
-from asp_ft_tui.cli import main
 from asp_ft_tui.review import ReviewSession
 from asp_ft_tui.workspace import Workspace
 
-KEEP = {"Puzzles/n_queens", "Graph Problems/graph_coloring", "Scheduling/nurse_rostering"}
+from converted import converted_workspace
+
 QUEENS = "Puzzles/n_queens"
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
     """Three benchmarks extracted by the structural teacher, their samples built."""
-    root = tmp_path_factory.mktemp("snapshot-base")
-    ws = root / "ws"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("ASP_FT_HOME", str(root / "home"))
-        assert main(["init", str(ws)]) == 0
-        benchmarks = ws / "data" / "benchmarks"
-        for nl in list(benchmarks.rglob("NL.txt")):
-            if nl.parent.relative_to(benchmarks).as_posix() not in KEEP:
-                shutil.rmtree(nl.parent)
-        assert main(["convert", "-w", str(ws), "--teacher", "structural"]) == 0
-    return ws
+    return converted_workspace(tmp_path_factory.mktemp("snapshot-base"))
 
 
 @pytest.fixture

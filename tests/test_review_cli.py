@@ -16,24 +16,15 @@ import pytest
 
 from asp_ft_tui.cli import main
 
-KEEP = {"Puzzles/n_queens", "Graph Problems/graph_coloring", "Scheduling/nurse_rostering"}
+from converted import converted_workspace
+
 QUEENS_HARD = [f"Puzzles/n_queens::hard::hard/{i}::Business::-::-" for i in range(3)]
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
     """A workspace with three benchmarks extracted by the structural teacher and samples built."""
-    root = tmp_path_factory.mktemp("review-base")
-    ws = root / "ws"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("ASP_FT_HOME", str(root / "home"))
-        assert main(["init", str(ws)]) == 0
-        benchmarks = ws / "data" / "benchmarks"
-        for nl in list(benchmarks.rglob("NL.txt")):
-            if nl.parent.relative_to(benchmarks).as_posix() not in KEEP:
-                shutil.rmtree(nl.parent)
-        assert main(["convert", "-w", str(ws), "--teacher", "structural"]) == 0
-    return ws
+    return converted_workspace(tmp_path_factory.mktemp("review-base"))
 
 
 @pytest.fixture
