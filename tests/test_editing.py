@@ -57,7 +57,7 @@ async def test_save_keeps_the_edit_pending_and_a_later_approve_takes_it(ws, engi
         assert decision.status == "pending" and decision.edit.endswith("% kept by a reviewer")
         assert app.session.status_of(app.session.rows[key]) == "pending"
         assert app.query_one(ReviewQueue).current == key, "a save stays on the sample"
-        assert "(edited)" in _text(app.query_one(SampleView))
+        assert "(edited)" in app.query_one(SampleView).text
         await pilot.press("a")
         await settle(pilot, app)
         decision = app.session.store.decision(key)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
@@ -44,9 +44,7 @@ class ReviewQueue(Vertical):
         table = QueueTable(id="queue-table", cursor_type="row", zebra_stripes=True)
         for label in ("status", "task", "slot", "tone / operator", "benchmark"):
             table.add_column(label, key=label, width=8 if label == "status" else None)
-        scroll = VerticalScroll(id="sample-scroll")
-        self.mount(Static(id="queue-filters"), text, table, scroll)
-        scroll.mount(SampleView(id="sample"))
+        self.mount(Static(id="queue-filters"), text, table, SampleView(id="sample"))
 
     @property
     def text(self) -> str:

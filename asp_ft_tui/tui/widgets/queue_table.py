@@ -19,8 +19,10 @@ from textual.geometry import Region
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellType, ColumnKey, Row, RowKey
 
+from asp_ft_tui.tui.widgets.steady_scroll import SteadyScroll
 
-class QueueTable(DataTable):
+
+class QueueTable(SteadyScroll, DataTable):
     # Class defaults: DataTable's own __init__ already asks for the rows.
     _rows_version = 0
     _order_cache: tuple[tuple[int, int], list[Row], list[tuple[RowKey, int]]] | None = None

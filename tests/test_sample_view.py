@@ -1,0 +1,110 @@
+"""The review tab's sample panel (a line-API scroll view) and the scroll views whose scroll bars are
+refreshed only when what they show changed."""
+
+from __future__ import annotations
+
+from textual.app import App
+from textual.widgets import DataTable
+
+from asp_ft_tui.domain.samples import Sample
+from asp_ft_tui.tui.widgets.queue_table import QueueTable
+from asp_ft_tui.tui.widgets.sample_view import SampleView
+
+
+def sample(key: str, lines: int) -> Sample:
+    answer = "\n".join(f"p({i}) :- q({i}), not r({i})." for i in range(lines))
+    return Sample(key=key, benchmark_id="Puzzles/x", group="g", task="generator", slot="generator",
+                  system="s", user="Write the rules.", answer=answer, context="", tone="Casual")
+
+
+class Panel(App):
+    CSS = "SampleView { height: 12; border: round red; padding: 0 1; scrollbar-gutter: stable; overflow-x: hidden; }"
+
+    def compose(self):
+        yield SampleView()
+
+
+def shown(view: SampleView) -> list[str]:
+    return [line.text for line in view.render_lines(view.region.reset_offset)]
+
+
+async def test_a_long_sample_scrolls_and_the_next_one_starts_at_its_top():
+    app = Panel()
+    async with app.run_test(size=(70, 20)) as pilot:
+        view = app.query_one(SampleView)
+        view.show(sample("long", 40), "pending")
+        await pilot.pause()
+        rendered = view.text.splitlines()
+        assert "p(39) :- q(39), not r(39)." in view.text
+        assert view.virtual_size.height == len(rendered) > view.scrollable_content_region.height
+        assert view.show_vertical_scrollbar and view.vertical_scrollbar.window_virtual_size == len(rendered)
+        assert not any("p(39)" in line for line in shown(view)), "the end is below the panel"
+        view.focus()
+        await pilot.press("end")
+        await pilot.pause()
+        assert any("p(39)" in line for line in shown(view)), "scrolled to the end"
+        assert view.scroll_offset.y == view.max_scroll_y > 0
+
+        view.show(sample("short", 2), "approved")
+        await pilot.pause()
+        assert view.scroll_offset.y == 0 and view.virtual_size.height == len(view.text.splitlines())
+        assert any("short" in line for line in shown(view)), "the next sample is shown from its top"
+        assert not view.show_vertical_scrollbar
+
+        view.show(None)
+        await pilot.pause()
+        assert view.sample is None and "No sample selected." in view.text
+
+
+async def test_the_sample_is_wrapped_again_to_a_new_width():
+    app = Panel()
+    async with app.run_test(size=(70, 20)) as pilot:
+        view = app.query_one(SampleView)
+        view.show(sample("wide", 3), "pending")
+        await pilot.pause()
+        narrow = view.text.splitlines()
+        assert {len(line) for line in narrow} == {view.scrollable_content_region.width}
+        await pilot.resize_terminal(110, 20)
+        await pilot.pause()
+        wide = view.text.splitlines()
+        assert {len(line) for line in wide} == {view.scrollable_content_region.width} != {len(narrow[0])}
+        assert any("p(2) :- q(2), not r(2)." in line for line in shown(view))
+
+
+class Tables(App):
+    CSS = "DataTable { height: 8; }"
+
+    def compose(self):
+        yield DataTable(id="plain", cursor_type="row")
+        yield QueueTable(id="queue", cursor_type="row")
+
+
+async def test_a_layout_that_changes_nothing_leaves_the_queue_scroll_bar_alone():
+    app = Tables()
+    async with app.run_test(size=(60, 20)) as pilot:
+        tables = [app.query_one("#plain", DataTable), app.query_one("#queue", QueueTable)]
+        for table in tables:
+            table.add_column("key", key="key")
+            for i in range(40):
+                table.add_row(f"row {i}", key=f"k{i}")
+        await pilot.pause()
+        refreshed = {table.id: 0 for table in tables}
+        for table in tables:
+            bar, real = table.vertical_scrollbar, table.vertical_scrollbar.refresh
+
+            def counted(*args, _id=table.id, _real=real, **kwargs):
+                refreshed[_id] += 1
+                return _real(*args, **kwargs)
+
+            bar.refresh = counted
+        app.screen.refresh(layout=True)
+        await pilot.pause()
+        # Textual's DataTable refreshes its scroll bar at any layout: a frame of its own, after the one drawn
+        assert refreshed == {"plain": 1, "queue": 0}
+        for table in tables:
+            for i in range(40, 80):
+                table.add_row(f"row {i}", key=f"k{i}")
+        await pilot.pause()
+        assert refreshed["queue"] >= 1, "more rows: the scroll bar shows the new length"
+        assert [t.vertical_scrollbar.window_virtual_size for t in tables] == [81, 81]
+        assert tables[1].vertical_scrollbar.window_size == tables[0].vertical_scrollbar.window_size
