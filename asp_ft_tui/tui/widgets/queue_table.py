@@ -4,8 +4,9 @@ DataTable rebuilds two lists over every row (rows in display order, and the row 
 line) after any cell update, and sums the heights of all rows above the cursor to scroll it into
 view. At 20,000 samples that was most of an approve (about 140 of 200 ms, growing with the queue).
 Every row here is one line high, so line y is row y, and both lists change only when rows are
-added, removed, cleared or sorted: they are cached on that instead. And a cell update (a new
-status) re-renders its own row, where DataTable starts all its render caches over. New rows of
+added, removed, cleared or sorted: they are cached on that instead. A cell update (a new status)
+re-renders its own row, where DataTable starts all its render caches over, and moving the cursor
+re-renders the rows it leaves and reaches, not every row on screen. New rows of
 one-line text get their column widths from the text's length, without a Rich measure of every cell
 (opening the Review tab on 20,000 samples spent seconds there).
 """
@@ -13,6 +14,7 @@ one-line text get their column widths from the text's length, without a Rich mea
 from __future__ import annotations
 
 from rich.cells import cell_len
+from rich.style import Style
 from rich.text import Text
 from textual.coordinate import Coordinate
 from textual.geometry import Region
@@ -20,6 +22,9 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import CellType, ColumnKey, Row, RowKey
 
 from asp_ft_tui.tui.widgets.steady_scroll import SteadyScroll
+
+
+_ELSEWHERE = Coordinate(-2, 0)  # on no row, not even the header (-1)
 
 
 class QueueTable(SteadyScroll, DataTable):
@@ -69,6 +74,18 @@ class QueueTable(SteadyScroll, DataTable):
                 cache.discard(key)
         self._line_cache.clear()  # keyed by screen line, and rebuilt from the rows' caches
         self.refresh_row(row_index)
+
+    def _render_line_in_row(self, row_key: RowKey, line_no: int, base_style: Style, cursor_location: Coordinate,
+                            hover_location: Coordinate):
+        # DataTable keys each rendered row on where the cursor and the mouse are, so moving the
+        # cursor one row rendered every row on screen again. A row is drawn the same wherever the
+        # cursor or the mouse is, as long as it is not on this row: those all share one key here.
+        if self.cursor_type == "row":
+            row_index = self._row_locations.get(row_key)
+            row_index = -1 if row_index is None else row_index  # the header's, as DataTable has it
+            cursor_location = Coordinate(row_index, 0) if cursor_location.row == row_index else _ELSEWHERE
+            hover_location = Coordinate(row_index, 0) if hover_location.row == row_index else _ELSEWHERE
+        return super()._render_line_in_row(row_key, line_no, base_style, cursor_location, hover_location)
 
     def _update_dimensions(self, new_rows) -> None:
         measured = []
