@@ -71,6 +71,21 @@ async def test_the_sample_is_wrapped_again_to_a_new_width():
         assert any("p(2) :- q(2), not r(2)." in line for line in shown(view))
 
 
+async def test_another_theme_draws_the_sample_in_its_colours():
+    app = Panel()
+    async with app.run_test(size=(70, 20)) as pilot:
+        view = app.query_one(SampleView)
+        view.show(sample("themed", 3), "pending")
+        await pilot.pause()
+        dark = {segment.style.bgcolor for segment in view.render_line(0)}
+        text = view.text
+        app.theme = "textual-light"
+        await pilot.pause()
+        light = {segment.style.bgcolor for segment in view.render_line(0)}
+        assert view.text == text and light != dark
+        assert light == {view.rich_style.bgcolor}
+
+
 class Tables(App):
     CSS = "DataTable { height: 8; }"
 

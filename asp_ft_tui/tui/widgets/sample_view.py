@@ -13,6 +13,7 @@ from difflib import SequenceMatcher
 
 from rich.console import Group, RenderableType
 from rich.panel import Panel
+from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 from textual import events
@@ -46,6 +47,7 @@ class SampleView(SteadyScroll, ScrollView):
     _body: RenderableType | None = None
     _strips: list[Strip] = []
     _width = 0  # the width the lines were rendered at
+    _style: Style | None = None  # and the panel's style then
 
     def show(self, sample: Sample | None, status: str = "", edit: str | None = None) -> None:
         shown = (sample, status, edit)
@@ -87,8 +89,9 @@ class SampleView(SteadyScroll, ScrollView):
         if self._body is None or width <= 0:
             return  # not laid out yet: the first resize renders it
         console = self.app.console
+        self._style = self.rich_style
         lines = console.render_lines(self._body, console.options.update(width=width, highlight=False),
-                                     style=self.rich_style, pad=True)
+                                     style=self._style, pad=True)
         self._strips = [Strip(line, width) for line in lines]
         self._width = width
         size = Size(width, len(self._strips))
@@ -105,6 +108,11 @@ class SampleView(SteadyScroll, ScrollView):
     def text(self) -> str:
         """The sample as rendered, every line (the panel shows those its scroll position reaches)."""
         return "\n".join(strip.text for strip in self._strips)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        if self._body is not None and self.rich_style != self._style:
+            self._render_body()  # another theme: the lines were drawn in the old one's colours
 
     def on_resize(self, event: events.Resize) -> None:
         if self.scrollable_content_region.width != self._width:
