@@ -497,7 +497,7 @@ async def test_an_empty_workspace_shows_how_to_add_benchmarks(tmp_path, engine):
         for words in ("No benchmarks yet", str(ws.benchmarks_dir), "NL.txt", "ASP.txt", "clique_variant_dense/",
                       "<name>_variant_<x>", "asp-ft init DIR", "ctrl+r"):
             assert words in guide, words
-        assert app.focused is app.query_one("#detail-scroll")
+        assert app.focused is app.query_one("#detail")
         await pilot.press("3")
         assert app.query_one("#tabs").active == "review"
         copy_benchmark_inputs(paths.bundled_benchmarks() / LATER, ws.benchmarks_dir / LATER)

@@ -19,7 +19,7 @@ from typing import Iterator, Sequence
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Header, Input, Label, ProgressBar, TabbedContent, Tree
 from textual.worker import Worker, WorkerState
@@ -142,8 +142,7 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
                         yield FilterBox(placeholder="/ filter benchmarks", id="tree-filter", target="#benchmark-tree",
                                         live=True)
                         yield BenchmarkTree(id="benchmark-tree")
-                    with VerticalScroll(id="detail-scroll"):
-                        yield BenchmarkDetail(id="detail")
+                    yield BenchmarkDetail(id="detail")
             with ComponentsTab("Components", id="components"):
                 yield ComponentsPane(id="components-pane")
             with ReviewTab("Review", id="review"):
@@ -255,7 +254,7 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
             self.current_benchmark = None
             # Also before the screen's first focus (a workspace read that early): not the hidden tree.
             if self.focused is None or tree_side in self.focused.ancestors_with_self:
-                self.screen.set_focus(self.query_one("#detail-scroll"))
+                self.screen.set_focus(self.query_one("#detail"))
             self.query_one(BenchmarkDetail).show_guide(self.workspace.benchmarks_dir)
             return
         tree.show_library(self.library, self.session.summaries if self.session else {}, text=self.tree_text,

@@ -36,7 +36,7 @@ class BenchmarksTab(AppTab):
         Binding("B", "app.bulk_approve", "Approve all", id="bulk_approve"),
         Binding(SETTINGS_KEY, "app.settings", "Settings", id="settings.shown"),
     ]
-    HOME = "#benchmark-tree, #detail-scroll"
+    HOME = "#benchmark-tree, #detail"
     """The tree is hidden in an empty workspace, which shows how to add benchmarks."""
 
 

@@ -1,4 +1,5 @@
-"""Read-only view of one benchmark: where it is, its description and its ASP program."""
+"""Read-only view of one benchmark: where it is, its description and its ASP program (a
+RenderedPanel: the launch and each move of the tree's cursor draw it in one frame)."""
 
 from __future__ import annotations
 
@@ -6,15 +7,16 @@ from pathlib import Path
 
 from rich.console import Group
 from rich.text import Text
-from textual.widgets import Static
 
 from asp_ft_tui.domain.benchmarks import Benchmark, FolderProblem
+from asp_ft_tui.tui.widgets.rendered_panel import RenderedPanel
 
 
-class BenchmarkDetail(Static):
+class BenchmarkDetail(RenderedPanel):
     item: Benchmark | FolderProblem | None = None
 
     def show(self, item: Benchmark | FolderProblem | None, summary=None) -> None:
+        top = item is not self.item  # the same benchmark again (newer counts) stays where it was read
         self.item = item
         if isinstance(item, Benchmark):
             parts = [
@@ -35,11 +37,12 @@ class BenchmarkDetail(Static):
             if item.ir is not None:
                 parts += [Text("\nIR.txt", style="bold underline"), Text(item.ir.strip())]
             parts += [Text(f"\n{item.asp_file.name}", style="bold underline"), Text(item.asp.rstrip())]
-            self.update(Group(*parts))
+            self.show_content(Group(*parts), top=top)
         elif isinstance(item, FolderProblem):
-            self.update(Group(Text(item.id, style="bold red"), Text(str(item.path), style="dim"), Text(item.reason)))
+            self.show_content(Group(Text(item.id, style="bold red"), Text(str(item.path), style="dim"),
+                                    Text(item.reason)), top=top)
         else:
-            self.update(Text("Select a benchmark to see its description and program.", style="dim"))
+            self.show_content(Text("Select a benchmark to see its description and program.", style="dim"))
 
     def show_guide(self, benchmarks_dir: Path) -> None:
         """An empty workspace: how benchmarks are laid out, and where they go."""
@@ -53,7 +56,7 @@ class BenchmarkDetail(Static):
             "    clique_variant_dense/    ", ("a variant of clique: <name>_variant_<x>,\n", "dim"),
             "      NL.txt                 ", ("  kept in the same split as clique\n", "dim"),
             "      ASP.txt\n")
-        self.update(Group(
+        self.show_content(Group(
             Text("No benchmarks yet", style="bold"),
             Text(f"\nPut benchmark folders under {benchmarks_dir}, laid out like this:\n"),
             layout,

@@ -11,6 +11,7 @@ from textual.widgets.tree import TreeNode
 
 from asp_ft_tui.domain.benchmarks import Benchmark, FolderProblem, Library
 from asp_ft_tui.tui.plural import counted
+from asp_ft_tui.tui.widgets.steady_scroll import SteadyScroll
 
 NodeData = Benchmark | FolderProblem | None
 STATUS_FILTERS = ("all", "not extracted", "needs review", "pending", "changed", "done", "problems")
@@ -71,7 +72,7 @@ def matches(summary, bench: Benchmark, text: str, status: str) -> bool:
     }[status]
 
 
-class BenchmarkTree(Tree[NodeData]):
+class BenchmarkTree(SteadyScroll, Tree[NodeData]):
     """Shows a `Library`; node data is the Benchmark or FolderProblem a leaf stands for."""
 
     BINDINGS = [
@@ -128,6 +129,10 @@ class BenchmarkTree(Tree[NodeData]):
         self.root.expand()
         self.border_title = f"Benchmarks ({shown}/{len(library.benchmarks)})"
         self.border_subtitle = f"showing {status} (f)" if status != "all" else ""
+        # The tree's lines (reading their count builds them) and its scroll bars now: the frame that
+        # draws the tree lays them out too. Made in that frame, they would each ask for another.
+        if self.last_line >= 0:
+            self.settle_scroll_bars()
 
     def update_benchmark(self, bench: Benchmark, summary) -> None:
         node = self._leaves.get(bench.id)

@@ -25,7 +25,12 @@ class SteadyScroll:
         self._laid_out = state
         return super()._size_updated(size, virtual_size, container_size, layout)
 
-    def _scrolled_for(self, virtual_size: Size) -> None:
-        """The scroll bars were updated for `virtual_size` outside a layout: the next layout need not."""
+    def settle_scroll_bars(self) -> None:
+        """Update the scroll bars for the widget's virtual size now, before the frame that draws it.
+        Done in that frame's layout, a scroll bar shown or hidden asks for another layout, a frame
+        of its own; done now, the frame lays it out too."""
+        if not self.container_size:
+            return  # not laid out yet: its first layout does it
+        self._scroll_update(self.virtual_size)
         if self._laid_out is not None:
-            self._laid_out = (self._laid_out[0], virtual_size, self._laid_out[2])
+            self._laid_out = (self._laid_out[0], self.virtual_size, self._laid_out[2])

@@ -1,12 +1,17 @@
-"""The review tab's sample panel (a line-API scroll view) and the scroll views whose scroll bars are
-refreshed only when what they show changed."""
+"""The panels drawn line by line (the sample under review, the benchmark detail), and the scroll
+views whose scroll bars are settled before a frame or refreshed only when what they show changed."""
 
 from __future__ import annotations
 
 from textual.app import App
 from textual.widgets import DataTable
 
+from pathlib import Path
+
+from asp_ft_tui.domain.benchmarks import Benchmark, Library
 from asp_ft_tui.domain.samples import Sample
+from asp_ft_tui.tui.widgets.benchmark_detail import BenchmarkDetail
+from asp_ft_tui.tui.widgets.benchmark_tree import BenchmarkTree
 from asp_ft_tui.tui.widgets.queue_table import QueueTable
 from asp_ft_tui.tui.widgets.sample_view import SampleView
 
@@ -123,3 +128,56 @@ async def test_a_layout_that_changes_nothing_leaves_the_queue_scroll_bar_alone()
         assert refreshed["queue"] >= 1, "more rows: the scroll bar shows the new length"
         assert [t.vertical_scrollbar.window_virtual_size for t in tables] == [81, 81]
         assert tables[1].vertical_scrollbar.window_size == tables[0].vertical_scrollbar.window_size
+
+
+def benchmark(bench_id: str, lines: int = 60) -> Benchmark:
+    asp = "\n".join(f"fact({i})." for i in range(lines))
+    return Benchmark(id=bench_id, path=Path("/nowhere") / bench_id, asp=asp, nl="Words.", ir=None,
+                     asp_file=Path("/nowhere") / bench_id / "ASP.txt")
+
+
+class Detail(App):
+    CSS = "BenchmarkDetail { height: 10; scrollbar-gutter: stable; overflow-x: hidden; }"
+
+    def compose(self):
+        yield BenchmarkDetail()
+
+
+async def test_the_same_benchmark_again_stays_where_it_was_read_another_starts_at_its_top():
+    app = Detail()
+    async with app.run_test(size=(70, 14)) as pilot:
+        detail = app.query_one(BenchmarkDetail)
+        first, second = benchmark("Puzzles/a"), benchmark("Puzzles/b")
+        detail.show(first)
+        await pilot.pause()
+        detail.scroll_to(0, 20, animate=False)
+        await pilot.pause()
+        detail.show(first)  # newer counts for the benchmark being read
+        await pilot.pause()
+        assert detail.scroll_offset.y == 20
+        assert "fact(59)." in detail.text and detail.content is not None
+        detail.show(second)
+        await pilot.pause()
+        assert detail.scroll_offset.y == 0 and "Puzzles/b" in shown(detail)[1]
+
+
+class TreeApp(App):
+    CSS = "BenchmarkTree { height: 10; }"
+
+    def compose(self):
+        yield BenchmarkTree()
+
+
+async def test_a_filled_tree_has_its_scroll_bar_before_the_frame_that_draws_it():
+    app = TreeApp()
+    async with app.run_test(size=(70, 14)) as pilot:
+        tree = app.query_one(BenchmarkTree)
+        await pilot.pause()
+        library = Library(root=Path("/nowhere"), benchmarks=[benchmark(f"Puzzles/p{i}", 1) for i in range(40)])
+        tree.show_library(library)
+        # Known now, so the one layout that draws the tree places its scroll bar too.
+        assert tree.show_vertical_scrollbar and tree.virtual_size.height == 41
+        await pilot.pause()
+        assert tree.vertical_scrollbar.window_virtual_size == 41
+        tree.show_library(Library(root=Path("/nowhere"), benchmarks=[benchmark("Puzzles/p0", 1)]))
+        assert not tree.show_vertical_scrollbar
