@@ -37,6 +37,8 @@ class BenchmarkSummary:
     faithful: str = ""
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(REVIEW_STATUSES, 0))
     samples_built: bool = False
+    failure: str = ""
+    """Why the last extraction failed (kept with an earlier good one, which stays in use); else empty."""
 
 
 class ReviewError(Exception):
@@ -208,6 +210,7 @@ class ReviewSession:
                 summary.extraction = "needs review"
         elif meta is not None and meta.get("status") == "failed":
             summary.extraction = "failed"
+        summary.failure = _failure(meta)
         rows: list[SampleRow] = []
         if summary.extraction in ("extracted", "needs review"):
             print_ = fingerprint(bench, self.prompts, self.settings, sources)
@@ -362,6 +365,17 @@ class ReviewSession:
                     self.sample(keys[0])
                     out.extend(self._texts[benchmark_id].values())
         return out
+
+
+def _failure(meta: dict | None) -> str:
+    """The error of the last failed extraction recorded in a sidecar, or empty."""
+    if not isinstance(meta, dict):
+        return ""
+    if meta.get("status") == "failed":
+        error = meta.get("error")
+    else:
+        error = (meta.get("last_failure") or {}).get("error") if isinstance(meta.get("last_failure"), dict) else None
+    return error if isinstance(error, str) else ""
 
 
 def _read_json(path: Path):

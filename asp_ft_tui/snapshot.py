@@ -333,7 +333,7 @@ def _inside(paths: list, root: str) -> list[str]:
 
 
 SUMMARY_FIELDS = {"extraction": str, "components_valid": int, "components_total": int, "faithful": str,
-                  "samples_built": bool}
+                  "samples_built": bool, "failure": str}
 
 
 def _summary(entry: dict) -> dict:

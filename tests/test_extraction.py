@@ -210,6 +210,11 @@ def test_a_failed_forced_rerun_keeps_the_good_extraction(engine, workspace):
     meta = json.loads((bench.path / "structure.meta.json").read_text())
     assert meta["descriptions"] == good_meta["descriptions"] and meta["faithfulness"] == good_meta["faithfulness"]
     assert meta["last_failure"]["error"] == "the teacher is down"
+    from asp_ft_tui.review import ReviewSession
+
+    with ReviewSession.open(workspace, readonly=True) as session:  # what the app's detail pane shows
+        assert session.summaries[bench.id].extraction == "extracted"
+        assert session.summaries[bench.id].failure == "the teacher is down"
     again = run_extraction(structural(engine), [bench]).results[0]
     assert again.status == "cached"
     assert json.loads((bench.path / "structure.meta.json").read_text())["teacher"] == "structural"

@@ -304,7 +304,11 @@ async def test_the_mlx_teacher_takes_its_model_from_the_environment(ws, engine, 
         await pilot.press("x")
         await settle(pilot, app)
         assert teacher_runs == [("mlx", str(tmp_path / "tiny"))]
-        assert app.session.summaries[LATER].extraction == "failed"
+        summary = app.session.summaries[LATER]
+        assert summary.extraction == "failed" and summary.failure
+        # The reason is on screen beside the benchmark, not only in the Log tab.
+        detail = app.query_one("#detail").text.replace("\n", " ")
+        assert "why it failed: " in detail and " ".join(summary.failure.split()[:4]) in " ".join(detail.split())
 
 
 async def test_the_progress_row_shows_above_the_footer(ws, engine):

@@ -32,6 +32,9 @@ class BenchmarkDetail(RenderedPanel):
                     "\n", ("samples: ", "dim"), (f"{c['approved']} approved", "green"), ", ",
                     (f"{c['pending']} pending", "yellow"), ", ", (f"{c['rejected']} rejected", "red"), ", ",
                     (f"{c['changed']} changed since review", "magenta")))
+                if summary.failure:
+                    why = "why it failed: " if summary.extraction == "failed" else "the last extraction failed (the one before is kept): "
+                    parts.append(Text.assemble((why, "bold red"), summary.failure))
             if item.nl is not None:
                 parts += [Text("\nNL.txt", style="bold underline"), Text(item.nl.strip())]
             if item.ir is not None:
