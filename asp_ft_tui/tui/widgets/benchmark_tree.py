@@ -87,9 +87,28 @@ class BenchmarkTree(SteadyScroll, Tree[NodeData]):
         self._leaves: dict[str, TreeNode[NodeData]] = {}
         self._grouped: set[str] = set()
 
+    _filling = False
+
+    def _invalidate(self) -> None:
+        # Tree starts its caches over and asks for a layout at each node added: once for the
+        # whole library here (1,200 nodes at launch).
+        if not self._filling:
+            super()._invalidate()
+
     def show_library(self, library: Library, summaries: dict | None = None, *, text: str = "",
                      status: str = "all") -> None:
-        summaries = summaries or {}
+        self._filling = True
+        try:
+            self._fill(library, summaries or {}, text, status)
+        finally:
+            self._filling = False
+        self._invalidate()
+        # The tree's lines (reading their count builds them) and its scroll bars now: the frame that
+        # draws the tree lays them out too. Made in that frame, they would each ask for another.
+        if self.last_line >= 0:
+            self.settle_scroll_bars()
+
+    def _fill(self, library: Library, summaries: dict, text: str, status: str) -> None:
         self.clear()
         self._leaves = {}
         self._grouped = set()
@@ -129,10 +148,6 @@ class BenchmarkTree(SteadyScroll, Tree[NodeData]):
         self.root.expand()
         self.border_title = f"Benchmarks ({shown}/{len(library.benchmarks)})"
         self.border_subtitle = f"showing {status} (f)" if status != "all" else ""
-        # The tree's lines (reading their count builds them) and its scroll bars now: the frame that
-        # draws the tree lays them out too. Made in that frame, they would each ask for another.
-        if self.last_line >= 0:
-            self.settle_scroll_bars()
 
     def update_benchmark(self, bench: Benchmark, summary) -> None:
         node = self._leaves.get(bench.id)
