@@ -91,6 +91,42 @@ async def test_another_theme_draws_the_sample_in_its_colours():
         assert light == {view.rich_style.bgcolor}
 
 
+class TwoTabs(App):
+    CSS = "SampleView { height: 12; scrollbar-gutter: stable; overflow-x: hidden; }"
+
+    def compose(self):
+        from textual.widgets import Static, TabbedContent, TabPane
+
+        with TabbedContent(initial="one"):
+            with TabPane("one", id="one"):
+                yield Static("the other tab")
+            with TabPane("two", id="two"):
+                yield SampleView()
+
+
+async def test_a_panel_on_a_hidden_tab_is_drawn_with_what_it_was_given_meanwhile():
+    from textual.widgets import TabbedContent
+
+    app = TwoTabs()
+    async with app.run_test(size=(70, 20)) as pilot:
+        tabs, view = app.query_one(TabbedContent), app.query_one(SampleView)
+        tabs.active = "two"
+        await pilot.pause()
+        view.show(sample("first", 3), "pending")
+        await pilot.pause()
+        dark = {segment.style.bgcolor for segment in view.render_line(0)}
+        tabs.active = "one"
+        await pilot.pause()
+        view.show(sample("second", 3), "approved")  # while hidden
+        app.theme = "textual-light"
+        await pilot.pause()
+        tabs.active = "two"
+        await pilot.pause()
+        assert "second" in view.text.splitlines()[0] and "approved" in view.text.splitlines()[0]
+        light = {segment.style.bgcolor for segment in view.render_line(0)}
+        assert light == {view.rich_style.bgcolor} != dark
+
+
 class Tables(App):
     CSS = "DataTable { height: 8; }"
 

@@ -645,5 +645,7 @@ async def test_the_benchmark_detail_follows_decisions_made_in_review(ws, engine)
         await pilot.press("1")
         await settle(pilot, app)
         assert app.current_benchmark.id == bench
-        shown = "\n".join(part.plain for part in app.query_one(BenchmarkDetail).content.renderables)
+        detail = app.query_one(BenchmarkDetail)
+        shown = "\n".join(part.plain for part in detail.content.renderables)
         assert "2 approved" in shown
+        assert "2 approved" in detail.text, "drawn, not only kept: the panel was on a hidden tab"

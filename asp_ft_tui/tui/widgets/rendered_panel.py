@@ -47,7 +47,10 @@ class RenderedPanel(SteadyScroll, ScrollView):
     def _render_body(self) -> None:
         width = self.scrollable_content_region.width
         if self._body is None or width <= 0:
-            return  # not laid out yet: the first resize renders it
+            # Not laid out yet, or on a hidden tab: drawn when it is shown (a shown widget gets a
+            # resize), and not from lines of an older content or theme.
+            self._width = 0
+            return
         console = self.app.console
         self._style = self.rich_style
         lines = console.render_lines(self._body, console.options.update(width=width, highlight=False),
