@@ -290,6 +290,9 @@ class ReviewSession:
             edit = self.saved_edit(key)  # an edit saved earlier travels with the later decision
         if status == "approved" and not row.valid and edit is None:
             raise ReviewError("this sample's answer does not pass clingo; edit it before approving")
+        current = self.store.decision(key)
+        if current is not None and (current.status, current.content_hash, current.edit) == (status, row.content_hash, edit):
+            return current  # the same decision again (a held key): nothing new for undo to step back over
         decision = self.store.record(key, status, row.content_hash, edit=edit)
         self._count(self.summaries[row.benchmark_id])
         return decision

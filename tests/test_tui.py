@@ -92,6 +92,24 @@ async def test_review_keys_and_restart_returns_to_the_same_place(ws, engine):
         assert again.session.store.decision(first).status == "approved"
 
 
+async def test_a_held_key_on_the_last_sample_is_one_decision_and_one_undo_takes_it_back(ws, engine):
+    app = make_app(ws, engine=engine)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("3")
+        await settle(pilot, app)
+        queue = app.query_one(ReviewQueue)
+        last = queue.keys[-1]
+        queue.move_to(last)
+        await pilot.pause()
+        await pilot.press("a", "a", "a", "a")
+        assert queue.current == last and app.session.store.decision(last).status == "approved"
+        await pilot.press("u")
+        assert app.session.store.decision(last) is None, "one undo takes the one decision back"
+        await pilot.press("r", "r", "r", "u")
+        assert app.session.store.decision(last) is None
+
+
 async def test_an_edit_that_breaks_the_code_cannot_be_approved(ws, engine):
     app = make_app(ws, engine=engine)
     async with app.run_test(size=(120, 36)) as pilot:
