@@ -217,3 +217,28 @@ async def test_a_filled_tree_has_its_scroll_bar_before_the_frame_that_draws_it()
         assert tree.vertical_scrollbar.window_virtual_size == 41
         tree.show_library(Library(root=Path("/nowhere"), benchmarks=[benchmark("Puzzles/p0", 1)]))
         assert not tree.show_vertical_scrollbar
+
+
+class Queue(App):
+    CSS = "QueueTable { height: 1fr; }"
+
+    def compose(self):
+        yield QueueTable(cursor_type="row")
+
+
+async def test_the_cursor_row_stays_on_screen_when_the_queue_gets_smaller():
+    app = Queue()
+    async with app.run_test(size=(60, 40)) as pilot:
+        table = app.query_one(QueueTable)
+        table.add_column("key", key="key")
+        for i in range(100):
+            table.add_row(f"row {i}", key=f"k{i}")
+        await pilot.pause()
+        table.move_cursor(row=30, animate=False)
+        await pilot.pause()
+        await pilot.resize_terminal(60, 8)
+        await pilot.pause()
+        await pilot.pause()
+        visible = table.scrollable_content_region.height - table.header_height
+        assert table.scroll_offset.y <= table.cursor_row < table.scroll_offset.y + visible
+        assert any("row 30" in table.render_line(y).text for y in range(table.size.height))

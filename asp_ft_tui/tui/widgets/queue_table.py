@@ -16,6 +16,7 @@ from __future__ import annotations
 from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.coordinate import Coordinate
 from textual.geometry import Region
 from textual.widgets import DataTable
@@ -74,6 +75,12 @@ class QueueTable(SteadyScroll, DataTable):
                 cache.discard(key)
         self._line_cache.clear()  # keyed by screen line, and rebuilt from the rows' caches
         self.refresh_row(row_index)
+
+    def on_resize(self, event: events.Resize) -> None:
+        # A smaller table keeps the cursor's row on screen (DataTable keeps its scroll offset,
+        # which could leave the highlighted row below the table's last line).
+        if self.row_count:
+            self.move_cursor(row=self.cursor_row, animate=False)
 
     def _render_line_in_row(self, row_key: RowKey, line_no: int, base_style: Style, cursor_location: Coordinate,
                             hover_location: Coordinate):
