@@ -113,8 +113,11 @@ def test_minimize_with_several_elements_is_one_objective_statement(engine):
 
 
 def test_a_program_that_does_not_parse_gives_errors_not_slots(engine):
-    result = engine.deconstruct("a :- b")
+    result = engine.deconstruct("a.\nb :- c(1,2.\n")
     assert result.errors and result.statements == []
+    # clingo's own message, with where: what a reviewer needs to fix the reference program
+    assert result.errors[0]["kind"] == "syntax" and result.errors[0]["line"] == 2
+    assert result.errors[0]["column"] > 0 and "unexpected" in result.errors[0]["message"]
     hostile = engine.deconstruct('#include "/etc/passwd".\na.')
     assert hostile.errors[0]["kind"] == "forbidden"
     dash = engine.deconstruct("a :- b\u2013c.")

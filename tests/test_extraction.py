@@ -227,3 +227,15 @@ def test_an_unreadable_structure_json_is_not_overwritten_unasked(engine, workspa
     assert result.status == "failed" and "--force" in result.error
     assert (bench.path / "structure.json").read_text() == '{"hard_constraints": "not a list"}'
     assert run_extraction(structural(engine, force=True), [bench]).results[0].status == "extracted"
+
+
+def test_a_reference_program_that_does_not_parse_fails_with_clingo_s_line_and_column(engine, workspace):
+    bench = discover(workspace.benchmarks_dir).benchmarks[0]
+    lines = bench.asp_file.read_text().splitlines()
+    lines.insert(2, "broken(1 :- .")
+    bench.asp_file.write_text("\n".join(lines) + "\n")
+    bench = next(b for b in discover(workspace.benchmarks_dir).benchmarks if b.id == bench.id)
+    result = run_extraction(structural(engine), [bench]).results[0]
+    assert result.status == "failed"
+    assert result.error.startswith("the reference program does not parse: 3:"), result.error
+    assert "syntax error" in result.error

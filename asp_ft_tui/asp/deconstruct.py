@@ -24,6 +24,7 @@ from itertools import compress, repeat
 from operator import itemgetter, not_
 from typing import NamedTuple
 
+from asp_ft_tui.asp.diagnostics import parse_messages
 from asp_ft_tui.asp.facts import Positions, Split, agrees, blank, split
 from asp_ft_tui.asp.guard import code_only
 
@@ -313,10 +314,16 @@ class _Source:
 
 
 def _parse(text: str) -> list:
+    """clingo's nodes of `text`; a RuntimeError carrying clingo's own messages (with where) when
+    it does not parse."""
     from clingo import ast
 
     nodes: list = []
-    ast.parse_string(text, nodes.append, logger=lambda code, msg: None)
+    messages: list[str] = []
+    try:
+        ast.parse_string(text, nodes.append, logger=lambda code, msg: messages.append(msg))
+    except RuntimeError as err:
+        raise RuntimeError("\n".join(messages) or str(err)) from err
     return nodes
 
 
@@ -346,7 +353,8 @@ def deconstruct(program: str) -> Deconstruction:
     try:
         nodes, plain_facts = _statement_nodes(program, source.positions)
     except RuntimeError as err:
-        return Deconstruction(errors=[{"severity": "error", "kind": "syntax", "message": str(err)}])
+        found = [d.to_dict() for d in parse_messages([str(err).encode()], program.encode(), 0) if d.severity == "error"]
+        return Deconstruction(errors=found or [{"severity": "error", "kind": "syntax", "message": str(err)}])
 
     comments = [n for n in nodes if n.ast_type == ASTType.Comment]
     raw: list[dict] = []

@@ -129,7 +129,8 @@ def _failure(errors: list[dict]) -> str:
     limits = [e["message"].removeprefix("resource limit: ") for e in errors if e.get("kind") == "resource-limit"]
     if limits:
         return "; ".join(limits)
-    messages = "; ".join(str(e.get("message", e)) for e in errors)
+    messages = "; ".join((f"{e['line']}:{e['column']}: " if e.get("line") else "") + str(e.get("message", e))
+                         for e in errors)
     if all(e.get("kind") in ("forbidden", "unsupported") for e in errors):
         return f"the reference program cannot be deconstructed: {messages}"
     return f"the reference program does not parse: {messages}"
