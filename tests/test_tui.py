@@ -362,6 +362,7 @@ async def test_filters_are_on_screen_and_come_back_after_a_restart(ws, engine):
         await pilot.press("f", "f")  # approved: none yet, so the panel empties
         await settle(pilot, app)
         assert queue.keys == [] and app.query_one(SampleView).sample is None
+        assert "No sample matches the filters above" in app.query_one(SampleView).text
         assert str(app.query_one("#queue-filters").render()).startswith("0 samples  status approved")
         await pilot.pause(0.7)
         await pilot.press("q")
@@ -522,6 +523,8 @@ async def test_an_empty_workspace_shows_how_to_add_benchmarks(tmp_path, engine):
         assert app.focused is app.query_one("#detail")
         await pilot.press("3")
         assert app.query_one("#tabs").active == "review"
+        await settle(pilot, app)
+        assert "No samples yet. On the Benchmarks tab (1), x extracts" in app.query_one("#sample").text
         copy_benchmark_inputs(paths.bundled_benchmarks() / LATER, ws.benchmarks_dir / LATER)
         await pilot.press("1", "ctrl+r")
         await settle(pilot, app)

@@ -376,12 +376,23 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
     def _sample_highlighted(self, message: ReviewQueue.Highlighted) -> None:
         view = self.query_one(SampleView)
         if message.key is None or self.session is None:
-            view.show(None)
+            view.show(None, empty=self._no_sample_reason())
             return
         sample = self.session.sample(message.key)
         status = self.session.status_of(self.session.rows[message.key])
         view.show(sample, status, edit=self.session.saved_edit(message.key))  # approved or only saved
         self._save_soon()
+
+    def _no_sample_reason(self) -> str:
+        queue = self.query_one(ReviewQueue)
+        if self.session is None:
+            return "Reading the workspace..."
+        if not self.session.rows:
+            return ("No samples yet. On the Benchmarks tab (1), x extracts the benchmark under the cursor and "
+                    "X every benchmark; their samples are listed here to review.")
+        if queue.status_filter or queue.task_filter or queue.benchmark_filter or queue.text:
+            return "No sample matches the filters above (f, t and b cycle them; / filters by key text)."
+        return "No sample selected."
 
     @on(Input.Submitted, "#queue-text")
     def _queue_text(self, event: Input.Submitted) -> None:

@@ -34,14 +34,16 @@ class SampleView(RenderedPanel):
     sample: Sample | None = None
     _shown: tuple | None = None
 
-    def show(self, sample: Sample | None, status: str = "", edit: str | None = None) -> None:
+    def show(self, sample: Sample | None, status: str = "", edit: str | None = None, *,
+             empty: str = "No sample selected.") -> None:
+        """Show `sample`, or with None the `empty` text (why there is no sample to show)."""
         shown = (sample, status, edit)
         if sample is not None and shown == self._shown:
             return  # already on screen: the same text is not laid out and drawn again
         self._shown = shown
         self.sample = sample
         if sample is None:
-            self.show_content(Text("No sample selected.", style="dim"))
+            self.show_content(Text(empty, style="dim"))
             return
         head = Text.assemble((sample.key, "bold"), "  ", (status or "", STATUS_STYLE.get(status, "")),
                              "" if sample.valid else "  ", ("" if sample.valid else "answer does not pass clingo", "bold red"))
