@@ -242,3 +242,31 @@ async def test_the_cursor_row_stays_on_screen_when_the_queue_gets_smaller():
         visible = table.scrollable_content_region.height - table.header_height
         assert table.scroll_offset.y <= table.cursor_row < table.scroll_offset.y + visible
         assert any("row 30" in table.render_line(y).text for y in range(table.size.height))
+
+
+class LogApp(App):
+    def compose(self):
+        from asp_ft_tui.tui.logpane import LogView
+
+        yield LogView()
+
+
+async def test_log_lines_are_wrapped_to_the_tab_and_again_when_it_changes_width():
+    from asp_ft_tui.tui.logpane import LogView
+
+    app = LogApp()
+    async with app.run_test(size=(60, 20)) as pilot:
+        log = app.query_one(LogView)
+        log._waiting = None  # opened
+        words = " ".join(f"word{i}" for i in range(40))
+        log.add("first " + words)
+        log.add("second line")
+        await pilot.pause()
+        width = log.scrollable_content_region.width
+        narrow = [line.text.rstrip() for line in log.lines]
+        assert max(len(line) for line in narrow) <= width < 78, "wrapped to the tab, not to 78 columns"
+        await pilot.resize_terminal(120, 20)
+        await pilot.pause()
+        wide = [line.text.rstrip() for line in log.lines]
+        assert len(wide) < len(narrow) and " ".join(wide).split() == " ".join(narrow).split()
+        assert wide[-1] == "second line"

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections import deque
 from pathlib import Path
 
 from rich.text import Text
+from textual import events
 from textual.widgets import RichLog
 
 from asp_ft_tui.logs import LOG_NAME
@@ -15,6 +17,7 @@ from asp_ft_tui.tui.plural import counted
 
 TAIL_LINES = 200
 TAIL_BYTES = 64 * 1024
+KEPT_LINES = 5000  # a session's log lines on screen (and wrapped again on a resize)
 
 
 def log_file() -> Path:
@@ -38,18 +41,36 @@ def tail(path: Path, lines: int = TAIL_LINES) -> list[str]:
 
 class LogView(RichLog):
     """Opens with the end of the log file (earlier sessions, the command line's work), so the tab
-    is not empty at launch and says where the whole file is."""
+    is not empty at launch and says where the whole file is. Lines are wrapped to the tab's width,
+    and wrapped again when it changes (RichLog keeps lines as first wrapped, and wraps to at least
+    78 columns: at 80 the middle of long lines was cut off)."""
 
     def __init__(self, **kwargs) -> None:
-        super().__init__(wrap=True, markup=False, **kwargs)
+        super().__init__(wrap=True, markup=False, min_width=1, max_lines=KEPT_LINES, **kwargs)
         self._waiting: list[str] | None = []
         """This session's lines until the tab first opens (then the file's end goes first)."""
+        self._entries: deque[str | Text] = deque(maxlen=KEPT_LINES)
+        self._wrapped_at = 0
+
+    def _put(self, entry: str | Text) -> None:
+        self._entries.append(entry)
+        self.write(entry)
 
     def add(self, line: str) -> None:
         if self._waiting is None:
-            self.write(line)
+            self._put(line)
         else:
             self._waiting.append(line)
+
+    def on_resize(self, event: events.Resize) -> None:
+        super().on_resize(event)
+        width = self.scrollable_content_region.width
+        if width and self._wrapped_at and width != self._wrapped_at:
+            self.clear()
+            for entry in self._entries:
+                self.write(entry)
+        if width:
+            self._wrapped_at = width
 
     def open(self) -> None:
         """The log file's end, then this session's lines: when the tab first opens."""
@@ -60,11 +81,11 @@ class LogView(RichLog):
         earlier = tail(path)
         # Redacted again: a key configured now may sit in lines written before it was.
         for line in redact("\n".join(earlier)).splitlines():
-            self.write(Text(line, style="dim"))
+            self._put(Text(line, style="dim"))
         note = f"above: the last {counted(len(earlier), 'line')} of {path}" if earlier else f"log file: {path} (empty so far)"
-        self.write(Text(f"-- {note}; this session's lines follow --", style="dim italic"))
+        self._put(Text(f"-- {note}; this session's lines follow --", style="dim italic"))
         for line in waiting:
-            self.write(line)
+            self._put(line)
 
 
 class AppLogHandler(logging.Handler):
