@@ -35,6 +35,7 @@ from asp_ft_tui.tui.plural import counted
 from asp_ft_tui.tui.review_actions import ReviewActions
 from asp_ft_tui.tui.surfaces import WRITING_ACTIONS, Surfaces
 from asp_ft_tui.tui.tabs import BenchmarksTab, ComponentsTab, LogTab, ReviewTab, TrainingTab
+from asp_ft_tui.tui.visible import NoControlCodes
 from asp_ft_tui.tui.work_actions import SETTINGS_KEY, WorkActions
 from asp_ft_tui.tui.widgets.benchmark_detail import BenchmarkDetail
 from asp_ft_tui.tui.widgets.benchmark_tree import STATUS_FILTERS, BenchmarkTree
@@ -156,6 +157,10 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
             yield Label("", id="work-label")
             yield ProgressBar(id="work-bar", show_eta=False)
         yield KeyFooter(compact=True, show_command_palette=False)  # ctrl+p still opens it; help lists it
+
+    def get_line_filters(self):
+        # Whatever a widget was given to draw, no control character reaches the terminal.
+        return [*super().get_line_filters(), NO_CONTROL_CODES]
 
     def on_load(self) -> None:
         # Reading the workspace starts before the screen is built: the two share the time.
@@ -516,6 +521,9 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
             self.session.store.save_ui_state(state)
         except OSError as err:
             log.error("cannot save where you were: %s", describe(err))
+
+
+NO_CONTROL_CODES = NoControlCodes()
 
 
 @contextmanager

@@ -9,6 +9,7 @@ from rich.console import Group
 from rich.text import Text
 
 from asp_ft_tui.domain.benchmarks import Benchmark, FolderProblem
+from asp_ft_tui.tui.visible import excerpt, visible
 from asp_ft_tui.tui.widgets.rendered_panel import RenderedPanel
 
 
@@ -20,8 +21,8 @@ class BenchmarkDetail(RenderedPanel):
         self.item = item
         if isinstance(item, Benchmark):
             parts = [
-                Text(item.id, style="bold"),
-                Text(f"category: {item.category or '(uncategorised)'}   group: {item.group}", style="dim"),
+                Text(visible(item.id), style="bold"),
+                Text(visible(f"category: {item.category or '(uncategorised)'}   group: {item.group}"), style="dim"),
             ]
             if summary is not None:
                 c = summary.counts
@@ -34,16 +35,16 @@ class BenchmarkDetail(RenderedPanel):
                     (f"{c['changed']} changed since review", "magenta")))
                 if summary.failure:
                     why = "why it failed: " if summary.extraction == "failed" else "the last extraction failed (the one before is kept): "
-                    parts.append(Text.assemble((why, "bold red"), summary.failure))
-            if item.nl is not None:
-                parts += [Text("\nNL.txt", style="bold underline"), Text(item.nl.strip())]
-            if item.ir is not None:
-                parts += [Text("\nIR.txt", style="bold underline"), Text(item.ir.strip())]
-            parts += [Text(f"\n{item.asp_file.name}", style="bold underline"), Text(item.asp.rstrip())]
+                    parts.append(Text.assemble((why, "bold red"), excerpt(summary.failure)))
+            for name, text in (("NL.txt", item.nl), ("IR.txt", item.ir), (item.asp_file.name, item.asp)):
+                if text is not None:
+                    parts += [Text(f"\n{visible(name)}", style="bold underline"),
+                              excerpt(text.strip() if name != item.asp_file.name else text.rstrip(),
+                                      more=f"the whole file is in {visible(str(item.path))}")]
             self.show_content(Group(*parts), top=top)
         elif isinstance(item, FolderProblem):
-            self.show_content(Group(Text(item.id, style="bold red"), Text(str(item.path), style="dim"),
-                                    Text(item.reason)), top=top)
+            self.show_content(Group(Text(visible(item.id), style="bold red"), Text(visible(str(item.path)), style="dim"),
+                                    Text(visible(item.reason))), top=top)
         else:
             self.show_content(Text("Select a benchmark to see its description and program.", style="dim"))
 

@@ -15,6 +15,7 @@ from textual.widgets import ListItem, ListView, Static
 from asp_ft_tui.domain.benchmarks import Benchmark
 from asp_ft_tui.domain.structure import Structure, StructureError, meta_path, structure_path
 from asp_ft_tui.domain.tones import TONES
+from asp_ft_tui.tui.visible import excerpt, visible
 
 
 def load_structure(bench: Benchmark) -> tuple[Structure | None, dict]:
@@ -68,17 +69,19 @@ class ComponentsPane(Horizontal):
         if bench is None:
             source.update(Text("Select a benchmark in the Benchmarks tab.", style="dim"))
             return
-        parts = [Text(bench.id, style="bold")]
+        parts = [Text(visible(bench.id), style="bold")]
+        whole = f"the whole file is in {visible(str(bench.path))}"
         if bench.nl is not None:
-            parts.append(Panel(Text(bench.nl.strip()), title="NL.txt", border_style="blue"))
+            parts.append(Panel(excerpt(bench.nl.strip(), more=whole), title="NL.txt", border_style="blue"))
         if bench.ir is not None:
-            parts.append(Panel(Text(bench.ir.strip()), title="IR.txt", border_style="blue"))
-        parts.append(Panel(Text(bench.asp.rstrip()), title=bench.asp_file.name, border_style="cyan"))
+            parts.append(Panel(excerpt(bench.ir.strip(), more=whole), title="IR.txt", border_style="blue"))
+        parts.append(Panel(excerpt(bench.asp.rstrip(), more=whole), title=visible(bench.asp_file.name),
+                           border_style="cyan"))
         source.update(Group(*parts))
         structure, meta = load_structure(bench)
         if structure is None:
             state = meta.get("error") or "not extracted yet: press x to extract it"
-            items.append(ListItem(Static(Text(state, style="yellow"))))
+            items.append(ListItem(Static(excerpt(str(state), "yellow"))))
             return
         faith = meta.get("faithfulness") or {}
         provenance = meta.get("provenance") or {}
@@ -88,11 +91,11 @@ class ComponentsPane(Horizontal):
         verdict = faith.get("verdict", "unknown")
         header = Text.assemble(
             ("faithfulness: ", "bold"), (verdict, "green" if verdict == "faithful" else "red"),
-            "\n", faith.get("reason", ""), "\n", ("teacher ", "dim"), _teacher(provenance, meta),
+            "\n", excerpt(str(faith.get("reason", ""))), "\n", ("teacher ", "dim"), _teacher(provenance, meta),
             "  ", ("tones ", "dim"), ", ".join(present) or "none", f" ({len(present)} of {len(TONES)}{tones_note})")
         if len(present) < len(TONES):
             header.append("\nthe other tones: choose all five tones in Settings, then extract again (x)", style="dim")
-        items.append(ListItem(Static(header)))
+        made: list[ListItem] = [ListItem(Static(header))]
         components = meta.get("components") or {}
         for slot, code in structure.components():
             status = components.get(slot, {})
@@ -106,16 +109,18 @@ class ComponentsPane(Horizontal):
             by_tone = descriptions.get(slot) or {}
             for tone in sorted(by_tone, key=_tone_order):
                 # "-": a description imported without a tone label.
-                lines.append(Text.assemble((f"{'description' if tone == '-' else tone}: ", "dim"), by_tone[tone]))
+                lines.append(Text.assemble((f"{'description' if tone == '-' else visible(tone)}: ", "dim"),
+                                           excerpt(str(by_tone[tone]))))
             flag = (meta.get("description_flags") or {}).get(slot)
             if flag:
-                lines.append(Text(f"needs review: {flag}", style="yellow"))
-            lines.append(Panel(Text(code), border_style="green" if ok else "red"))
+                lines.append(Text(visible(f"needs review: {flag}"), style="yellow"))
+            lines.append(Panel(excerpt(code, more="e edits all of it"), border_style="green" if ok else "red"))
             if status.get("error_text"):
-                lines.append(Text(status["error_text"], style="red"))
-            items.append(ComponentItem(slot, Group(*lines)))
+                lines.append(excerpt(str(status["error_text"]), "red"))
+            made.append(ComponentItem(slot, Group(*lines)))
         self.structure = structure
-        if len(items.children) > 1:
+        items.extend(made)
+        if len(made) > 1:
             items.index = 1  # the first component, not the summary above it: e edits it at once
 
     def selected_slot(self) -> str | None:

@@ -1,0 +1,68 @@
+"""Text the app did not write (benchmark files, samples, teacher answers, clingo's messages), drawn
+safely: never a control character for the terminal, never more than a panel can draw at once.
+
+A benchmark's NL.txt may hold an escape sequence (`ESC [2J` clears the screen): Rich keeps ESC in
+text, and Textual passes it to the terminal. Panels show such characters as their Unicode control
+pictures (the reviewer sees that the text holds one), and a line filter drops any control character
+left in what any widget draws. Rich renders about 20,000 lines a second: a 100,000-line program
+shown whole froze the app for seconds at each cursor move, so panels show the first lines and say
+how much more there is.
+"""
+
+from __future__ import annotations
+
+from rich.segment import Segment
+from rich.text import Text
+from textual.color import Color
+from textual.filter import LineFilter
+
+MAX_LINES = 1_000
+MAX_CHARS = 100_000
+
+# C0 controls but tab and newline, DEL, and the C1 controls (ESC's 8-bit forms among them).
+_PICTURES = {code: 0x2400 + code for code in range(32) if code not in (9, 10)}
+_PICTURES[0x7F] = 0x2421
+_PICTURES.update({code: 0xFFFD for code in range(0x80, 0xA0)})
+_DROPPED = dict.fromkeys([*range(32), 0x7F, *range(0x80, 0xA0)])
+
+
+def visible(text: str) -> str:
+    """`text` with each control character (but tab and newline) as its visible picture (ESC as ␛)."""
+    return text.translate(_PICTURES)
+
+
+def cut(text: str, *, max_lines: int = MAX_LINES, max_chars: int = MAX_CHARS) -> tuple[str, str]:
+    """(the first `max_lines` lines and `max_chars` characters of `text`, a note saying how much
+    is left out: empty when nothing is)."""
+    head = text
+    if text.count("\n") >= max_lines:
+        head = "\n".join(text.split("\n", max_lines)[:max_lines])
+    if len(head) > max_chars:
+        head = head[:max_chars]
+    if len(head) == len(text):
+        return text, ""
+    rest = text[len(head):]
+    lines = rest.count("\n") + (not rest.startswith("\n"))
+    return head, f"... {lines:,} more line{'s' if lines != 1 else ''} ({len(rest):,} characters) not shown"
+
+
+def excerpt(text: str, style: str = "", *, more: str = "", max_lines: int = MAX_LINES,
+            max_chars: int = MAX_CHARS) -> Text:
+    """`text` made visible and cut (see `cut`), then a line saying how much is not shown (and
+    `more`: where to see it all)."""
+    head, note = cut(text, max_lines=max_lines, max_chars=max_chars)
+    shown = Text(visible(head), style=style)
+    if note:
+        shown.append(f"\n{note}{'; ' + more if more else ''}", style="dim italic")
+    return shown
+
+
+class NoControlCodes(LineFilter):
+    """Drops control characters from every line drawn (zero cells wide to Rich, so no line changes
+    width): whatever a widget was given, no escape sequence reaches the terminal."""
+
+    def apply(self, segments: list[Segment], background: Color) -> list[Segment]:
+        if all(segment.text.isprintable() for segment in segments):
+            return segments
+        return [segment if segment.text.isprintable() else
+                Segment(segment.text.translate(_DROPPED), segment.style, segment.control) for segment in segments]

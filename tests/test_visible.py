@@ -1,0 +1,100 @@
+"""Text the app did not write is drawn safely: no control character reaches the terminal, and a
+huge file or sample is shown from its start with a note, not rendered whole."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import App
+from textual.widgets import Static
+
+from asp_ft_tui.domain.benchmarks import Benchmark
+from asp_ft_tui.domain.samples import Sample
+from asp_ft_tui.tui.app import NO_CONTROL_CODES, make_app
+from asp_ft_tui.tui.visible import MAX_LINES, cut, excerpt, visible
+from asp_ft_tui.tui.widgets.benchmark_detail import BenchmarkDetail
+from asp_ft_tui.tui.widgets.sample_view import DIFF_CHARS, CHANGED, SampleView, highlighted_pair
+
+CLEAR_SCREEN = "\x1b[2J\x1b[H"
+
+
+def test_control_characters_are_shown_as_their_pictures():
+    assert visible(f"a{CLEAR_SCREEN}b\x07\x7f\x9bc\td\ne") == "a␛[2J␛[Hb␇␡\ufffdc\td\ne"
+    assert visible("größe 日本語 \u00a0 ok") == "größe 日本語 \u00a0 ok"
+
+
+def test_a_long_text_is_cut_with_a_note_of_what_is_left_out():
+    text = "\n".join(f"fact({i})." for i in range(5000))
+    head, note = cut(text)
+    assert head.count("\n") == MAX_LINES - 1 and head.startswith("fact(0).")
+    assert note == f"... {5000 - MAX_LINES:,} more lines ({len(text) - len(head):,} characters) not shown"
+    assert cut("short\ntext") == ("short\ntext", "")
+    one_line = "x" * 300_000
+    head, note = cut(one_line)
+    assert len(head) == 100_000 and "200,000 characters" in note
+    shown = excerpt(text, more="the whole file is in /x")
+    assert shown.plain.endswith("not shown; the whole file is in /x")
+
+
+def test_a_pair_is_compared_only_where_it_differs():
+    broken = "".join(f"edge({i},{i + 1}).\n" for i in range(20_000))
+    fixed = broken.replace("edge(9000,9001).", "edge(9000,9001)", 1)
+    left, right = highlighted_pair(broken, fixed)  # 300,000 characters: SequenceMatcher alone took minutes
+    assert left.plain == broken and right.plain == fixed
+    marked = [left.plain[span.start:span.end] for span in left.spans if span.style == CHANGED[0]]
+    assert marked == ["."]
+    left, right = highlighted_pair("x" + "a" * DIFF_CHARS + "y.", "x" + "b" * DIFF_CHARS + "z.")
+    assert [left.plain[s.start:s.end] for s in left.spans] == ["a" * DIFF_CHARS + "y"]  # one block
+    assert [right.plain[s.start:s.end] for s in right.spans] == ["b" * DIFF_CHARS + "z"]
+    left, right = highlighted_pair("p(X) :- q(X)\x1b.", "p(X) :- q(X).")
+    assert "\x1b" not in left.plain and "␛" in left.plain
+
+
+def big_benchmark() -> Benchmark:
+    asp = "".join(f"edge({i},{i + 1}).\n" for i in range(100_000))
+    nl = f"Find a path.{CLEAR_SCREEN}Really."
+    return Benchmark(id="Graphs/huge", path=Path("/nowhere/Graphs/huge"), asp=asp, nl=nl, ir=None,
+                     asp_file=Path("/nowhere/Graphs/huge/ASP.txt"))
+
+
+class Panels(App):
+    CSS = "BenchmarkDetail, SampleView { height: 10; scrollbar-gutter: stable; overflow-x: hidden; }"
+
+    def compose(self):
+        yield BenchmarkDetail()
+        yield SampleView()
+        yield Static(f"raw{CLEAR_SCREEN}text", id="raw")
+
+    def get_line_filters(self):
+        return [*super().get_line_filters(), NO_CONTROL_CODES]  # as the app's (checked below)
+
+
+async def test_huge_and_hostile_benchmark_text_is_drawn_safely_and_from_its_start():
+    app = Panels()
+    async with app.run_test(size=(100, 30)) as pilot:
+        detail = app.query_one(BenchmarkDetail)
+        bench = big_benchmark()
+        detail.show(bench)
+        await pilot.pause()
+        assert "Find a path.␛[2J␛[HReally." in detail.text
+        assert "edge(999,1000)." in detail.text and "edge(1000,1001)." not in detail.text
+        assert "99,000 more lines" in detail.text and "the whole file is in /nowhere/Graphs/huge" in detail.text
+        assert detail.virtual_size.height < MAX_LINES + 50
+        view = app.query_one(SampleView)
+        view.show(Sample(key="Graphs/huge::instance", benchmark_id=bench.id, group="g", task="instance",
+                         slot="instance", system="s", user=bench.nl, answer=bench.asp, context=""), "pending")
+        await pilot.pause()
+        assert "␛[2J" in view.text and "more lines" in view.text and "e shows all of the answer" in view.text
+        # Whatever a widget holds, what is drawn has no control character.
+        raw = app.query_one("#raw")
+        drawn = "".join(strip.text for strip in raw.render_lines(raw.region.reset_offset))
+        assert "rawtext" in drawn.replace("[2J[H", "") and "\x1b" not in drawn
+        for widget in (detail, view):
+            assert not any("\x1b" in strip.text for strip in widget.render_lines(widget.region.reset_offset))
+
+
+def test_the_app_draws_through_the_filter(tmp_path):
+    from asp_ft_tui.workspace import init_workspace
+
+    app = make_app(init_workspace(tmp_path / "ws", with_samples=False))
+    assert NO_CONTROL_CODES in app.get_line_filters()
