@@ -119,9 +119,28 @@ class ComponentsPane(Horizontal):
                 lines.append(excerpt(str(status["error_text"]), "red"))
             made.append(ComponentItem(slot, Group(*lines)))
         self.structure = structure
-        items.extend(made)
+        mounted = items.extend(made)
         if len(made) > 1:
             items.index = 1  # the first component, not the summary above it: e edits it at once
+            # ListView scrolls to it once drawn, perhaps before the items below the summary have
+            # their heights; scrolled again when they have them, it lands in the same place always.
+            self.call_later(self._scroll_when_laid_out, mounted, items)
+
+    async def _scroll_when_laid_out(self, mounted, items: ListView) -> None:
+        await mounted
+        items.call_after_refresh(self._scroll_to_highlighted, items)
+
+    @staticmethod
+    def _scroll_to_highlighted(items: ListView) -> None:
+        # From the top when the summary and the component fit, else the component at the top: the
+        # same place whatever ListView's earlier scroll did (which depends on where it was).
+        child = items.highlighted_child
+        if child is None:
+            return
+        if child.virtual_region.bottom <= items.scrollable_content_region.height:
+            items.scroll_home(animate=False, immediate=True)
+        else:
+            items.scroll_to_widget(child, animate=False, top=True, immediate=True)
 
     def selected_slot(self) -> str | None:
         item = self.query_one("#component-list", ListView).highlighted_child
