@@ -6,6 +6,7 @@ from __future__ import annotations
 from textual.app import App
 from textual.widgets import DataTable
 
+from dataclasses import replace
 from pathlib import Path
 
 from asp_ft_tui.domain.benchmarks import Benchmark, Library
@@ -59,6 +60,47 @@ async def test_a_long_sample_scrolls_and_the_next_one_starts_at_its_top():
         view.show(None)
         await pilot.pause()
         assert view.sample is None and "No sample selected." in view.text
+
+
+async def test_a_sample_shown_while_the_panel_has_no_width_is_drawn_when_it_has_one_again():
+    app = Panel()
+    async with app.run_test(size=(70, 20)) as pilot:
+        view = app.query_one(SampleView)
+        view.show(sample("first", 3), "pending")
+        await pilot.pause()
+        await pilot.resize_terminal(4, 20)  # no room for text inside the border and padding
+        await pilot.pause()
+        view.show(sample("second", 3), "approved")
+        await pilot.pause()
+        await pilot.resize_terminal(70, 20)
+        await pilot.pause()
+        assert view.text.splitlines()[0].startswith("second") and "first" not in view.text
+
+
+async def test_wrapped_again_the_same_place_of_the_text_stays_in_view():
+    app = Panel()
+    async with app.run_test(size=(70, 20)) as pilot:
+        view = app.query_one(SampleView)
+        view.show(sample("long", 200), "pending")
+        await pilot.pause()
+        view.scroll_to(y=view.max_scroll_y, animate=False)
+        await pilot.pause()
+        for width in (30, 110, 50):
+            await pilot.resize_terminal(width, 20)
+            await pilot.pause()
+            assert view.scroll_y == view.max_scroll_y > 0, "it was at the end: it stays there"
+        answer = "\n".join(f"p({i}) :- q({i}), not r({i}), s({i}, a_long_constant_name), t({i})." for i in range(200))
+        long = replace(sample("long lines", 0), answer=answer)
+        view.show(long, "pending")
+        await pilot.pause()
+        lines = view.text.splitlines()
+        view.scroll_to(y=next(n for n, line in enumerate(lines) if "p(100) :-" in line), animate=False)
+        await pilot.pause()
+        await pilot.resize_terminal(40, 20)  # each line wraps: the text is longer
+        await pilot.pause()
+        top = int(view.scroll_y)
+        in_view = " ".join(view.text.splitlines()[top:top + view.scrollable_content_region.height])
+        assert any(f"p({n})" in in_view for n in range(98, 103)), in_view
 
 
 async def test_the_sample_is_wrapped_again_to_a_new_width():

@@ -71,8 +71,17 @@ class RenderedPanel(SteadyScroll, ScrollView):
             self._render_body()  # another theme: the lines were drawn in the old one's colours
 
     def on_resize(self, event: events.Resize) -> None:
-        if self.scrollable_content_region.width != self._width:
-            self._render_body()
+        if self.scrollable_content_region.width == self._width:
+            return
+        # Wrapped again to another width: the same place in the text stays in view (the end if it
+        # was there), not the same line number.
+        at_end = self.max_scroll_y > 0 and self.scroll_y >= self.max_scroll_y
+        place = self.scroll_y / max(1, self.virtual_size.height)
+        self._render_body()
+        if at_end:
+            self.scroll_to(y=self.max_scroll_y, animate=False)
+        elif self._width:
+            self.scroll_to(y=round(place * self.virtual_size.height), animate=False)
 
     def render_line(self, y: int) -> Strip:
         index = y + self.scroll_offset.y
