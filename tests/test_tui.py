@@ -110,6 +110,21 @@ async def test_a_held_key_on_the_last_sample_is_one_decision_and_one_undo_takes_
         assert app.session.store.decision(last) is None
 
 
+async def test_home_and_end_go_to_the_first_and_the_last_sample(ws, engine):
+    app = make_app(ws, engine=engine)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("3")
+        await settle(pilot, app)
+        queue = app.query_one(ReviewQueue)
+        await pilot.press("end")
+        await pilot.pause()
+        assert queue.current == queue.keys[-1] and app.query_one("#sample").sample.key == queue.keys[-1]
+        await pilot.press("home")
+        await pilot.pause()
+        assert queue.current == queue.keys[0]
+
+
 async def test_an_edit_that_breaks_the_code_cannot_be_approved(ws, engine):
     app = make_app(ws, engine=engine)
     async with app.run_test(size=(120, 36)) as pilot:

@@ -17,6 +17,7 @@ from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual import events
+from textual.binding import Binding
 from textual.coordinate import Coordinate
 from textual.geometry import Region
 from textual.widgets import DataTable
@@ -29,6 +30,10 @@ _ELSEWHERE = Coordinate(-2, 0)  # on no row, not even the header (-1)
 
 
 class QueueTable(SteadyScroll, DataTable):
+    # One sample a row: home and end go to the first and the last (DataTable's go to the first and
+    # last column, which a row cursor does not have).
+    BINDINGS = [Binding("home", "scroll_top", "First", show=False), Binding("end", "scroll_bottom", "Last", show=False)]
+
     # Class defaults: DataTable's own __init__ already asks for the rows.
     _rows_version = 0
     _order_cache: tuple[tuple[int, int], list[Row], list[tuple[RowKey, int]]] | None = None
