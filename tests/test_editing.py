@@ -4,6 +4,7 @@ opening with the end of the log file. Driven by Textual's pilot on real clingo a
 
 from __future__ import annotations
 
+import logging
 import os
 
 import pytest
@@ -173,9 +174,16 @@ async def test_log_tab_opens_with_the_end_of_the_log_file(ws, engine, monkeypatc
     app = make_app(ws, engine=engine)
     async with app.run_test(size=(200, 60)) as pilot:
         await settle(pilot, app)
+        # This session's lines reach the tab as they are logged, and the file too: the file's end
+        # shown stops where this session began, so none is shown twice.
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write("2026-01-01 10:06:00,000 1 INFO asp_ft_tui.x: written by this session\n")
+        logging.getLogger("asp_ft_tui.test").warning("a line of this session")
         await pilot.press("4")
         await settle(pilot, app)
         shown = [line.text for line in app.query_one("#log-view", RichLog).lines]
+        assert not any("written by this session" in line for line in shown)
+        assert sum("a line of this session" in line for line in shown) == 1
         assert any("earlier line 249" in line for line in shown)
         assert not any("earlier line 50" in line for line in shown), "only the last lines"
         assert any("echoed [redacted]" in line for line in shown) and not any(secret in line for line in shown)

@@ -172,6 +172,7 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
         self.query_one("#readonly-banner").display = False
         self.query_one(BenchmarkDetail).show(None)
         self._log_handler = AppLogHandler(self, self.LogLine)
+        self.query_one(LogView).session_starts()
         logging.getLogger().addHandler(self._log_handler)
         if self.notice:
             self.notify(self.notice, title="Workspace", timeout=10)

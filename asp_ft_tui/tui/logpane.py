@@ -24,19 +24,27 @@ def log_file() -> Path:
     return user_dirs().log / LOG_NAME
 
 
-def tail(path: Path, lines: int = TAIL_LINES) -> list[str]:
-    """The last `lines` lines of a file, read from its end only (the file grows to megabytes)."""
+def tail(path: Path, lines: int = TAIL_LINES, *, upto: int | None = None) -> list[str]:
+    """The last `lines` lines of a file (of its first `upto` bytes when given), read from that end
+    only (the file grows to megabytes)."""
     try:
         with path.open("rb") as handle:
-            size = handle.seek(0, 2)
+            size = handle.seek(0, 2) if upto is None else min(upto, handle.seek(0, 2))
             handle.seek(max(0, size - TAIL_BYTES))
-            data = handle.read()
+            data = handle.read(min(size, TAIL_BYTES))
     except OSError:
         return []
     found = data.decode("utf-8", errors="replace").splitlines()
     if size > TAIL_BYTES:
         found = found[1:]  # the first line read is most likely cut
     return found[-lines:]
+
+
+def log_size() -> int:
+    try:
+        return log_file().stat().st_size
+    except OSError:
+        return 0
 
 
 class LogView(RichLog):
@@ -51,6 +59,13 @@ class LogView(RichLog):
         """This session's lines until the tab first opens (then the file's end goes first)."""
         self._entries: deque[str | Text] = deque(maxlen=KEPT_LINES)
         self._wrapped_at = 0
+        self._before = 0
+        """How much of the log file was written before this session's lines come here."""
+
+    def session_starts(self) -> None:
+        """Called when this session's log lines start coming here: the file's end read later stops
+        at what was written until now (what follows is here already, not twice)."""
+        self._before = log_size()
 
     def _put(self, entry: str | Text) -> None:
         self._entries.append(entry)
@@ -78,7 +93,7 @@ class LogView(RichLog):
             return
         waiting, self._waiting = self._waiting, None
         path = log_file()
-        earlier = tail(path)
+        earlier = tail(path, upto=self._before)
         # Redacted again: a key configured now may sit in lines written before it was.
         for line in redact("\n".join(earlier)).splitlines():
             self._put(Text(line, style="dim"))
