@@ -110,6 +110,16 @@ async def test_a_held_key_on_the_last_sample_is_one_decision_and_one_undo_takes_
         assert app.session.store.decision(last) is None
 
 
+async def test_a_tree_filter_that_leaves_nothing_says_so_beside_it(ws, engine):
+    app = make_app(ws, engine=engine)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("slash", *"nomatchxyz", "enter")
+        await settle(pilot, app)
+        assert app.query_one(BenchmarkTree).benchmark_count() == 0 and app.current_benchmark is None
+        assert app.query_one("#detail").text.startswith("No benchmark matches the filters")
+
+
 async def test_home_and_end_go_to_the_first_and_the_last_sample(ws, engine):
     app = make_app(ws, engine=engine)
     async with app.run_test(size=(120, 36)) as pilot:

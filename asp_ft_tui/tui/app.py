@@ -269,7 +269,8 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
         node = tree.node_of(target) or tree.first_benchmark_node()
         if node is None:  # the filters leave nothing: x must not act on a benchmark no longer shown
             self.current_benchmark = None
-            self.query_one(BenchmarkDetail).show(None)
+            self.query_one(BenchmarkDetail).show(None, empty="No benchmark matches the filters: f cycles the "
+                                                              "status shown, / finds by name.")
             return
         # Shown now, in the tree's first frame; the cursor lands on it once the tree has its lines.
         if node.data is not self.current_benchmark or self.query_one(BenchmarkDetail).item is not node.data:

@@ -16,7 +16,9 @@ from asp_ft_tui.tui.widgets.rendered_panel import RenderedPanel
 class BenchmarkDetail(RenderedPanel):
     item: Benchmark | FolderProblem | None = None
 
-    def show(self, item: Benchmark | FolderProblem | None, summary=None) -> None:
+    def show(self, item: Benchmark | FolderProblem | None, summary=None, *,
+             empty: str = "Select a benchmark to see its description and program.") -> None:
+        """Show a benchmark (with its summary) or a problem folder; with None, the `empty` text."""
         top = item is not self.item  # the same benchmark again (newer counts) stays where it was read
         self.item = item
         if isinstance(item, Benchmark):
@@ -46,7 +48,7 @@ class BenchmarkDetail(RenderedPanel):
             self.show_content(Group(Text(visible(item.id), style="bold red"), Text(visible(str(item.path)), style="dim"),
                                     Text(visible(item.reason))), top=top)
         else:
-            self.show_content(Text("Select a benchmark to see its description and program.", style="dim"))
+            self.show_content(Text(empty, style="dim"))
 
     def show_guide(self, benchmarks_dir: Path) -> None:
         """An empty workspace: how benchmarks are laid out, and where they go."""
