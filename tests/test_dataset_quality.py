@@ -309,3 +309,33 @@ async def test_the_app_says_how_many_repeats_it_dropped(engine, tmp_path):
     (card,) = [json.loads(p.read_text()) for p in (ws.data_dir / "exports").glob("*/card.json")]
     assert card["repeats_dropped"] > 0
     assert len(shown) == 1 and f"({card['repeats_dropped']} repeated samples dropped)" in shown[0]
+
+
+async def test_a_new_export_becomes_the_training_tab_s_dataset(engine, tmp_path):
+    from textual.widgets import Input
+
+    from asp_ft_tui.tui.app import make_app
+
+    ws = _one_benchmark_approved(engine, tmp_path / "ws")
+    shutil.copytree(ws.benchmarks_dir / "Graph Problems" / "clique", ws.benchmarks_dir / "Copies" / "clique again")
+    build(engine, ws, discover(ws.benchmarks_dir).benchmarks)
+    app = make_app(ws, engine=engine)
+    async with app.run_test(size=(120, 36)) as pilot:
+        for _ in range(3):
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        await pilot.press("5")  # the form is made, with no export yet to train on
+        await pilot.pause()
+        field = app.query_one("#train-data", Input)
+        assert field.value == ""
+        await pilot.press("1", "E")
+        await pilot.pause()
+        app.screen.query_one("#choice-1").press()
+        for _ in range(3):
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        (export,) = [p.parent for p in (ws.data_dir / "exports").glob("*/card.json")]
+        assert field.value == str(export)
+        field.value = "/my/own/export"  # typed by the reviewer: a later export leaves it alone
+        app.query_one("TrainingPane").exported()
+        assert field.value == "/my/own/export"

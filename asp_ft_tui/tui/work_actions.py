@@ -13,6 +13,7 @@ from asp_ft_tui.domain.benchmarks import Benchmark
 from asp_ft_tui.domain.structure import structure_path
 from asp_ft_tui.settings import SettingsError, WorkspaceSettings, load_settings, resolve, save_settings, settings_path
 from asp_ft_tui.tui.plural import counted
+from asp_ft_tui.tui.widgets.training import TrainingPane
 
 log = logging.getLogger("asp_ft_tui.tui.app")
 TEACHER_CYCLE = ("structural", "gemini", "mlx")
@@ -202,4 +203,5 @@ class WorkActions:
         repeats = result.card["repeats_dropped"]
         dropped = f" ({counted(repeats, 'repeated sample')} dropped)" if repeats else ""
         self.post_message(self.WorkDone(f"exported {counts}{dropped} to {result.path}"))
+        self.call_from_thread(self.query_one(TrainingPane).exported)
 

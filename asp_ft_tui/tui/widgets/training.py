@@ -82,6 +82,7 @@ class TrainingPane(Vertical):
         self._building_demo = False
         self._ticks = 0
         self._built = False
+        self._offered = ""  # the export the form was given (not one the reviewer typed)
 
     def on_mount(self) -> None:
         # The form, the chart and the history are made when the tab is first shown (`build`):
@@ -132,6 +133,13 @@ class TrainingPane(Vertical):
         export = latest_export(self.workspace.exports_dir, "approved") or latest_export(self.workspace.exports_dir, None)
         if export is not None:
             self.query_one("#train-data", Input).value = str(export)
+        self._offered = self.query_one("#train-data", Input).value
+
+    def exported(self) -> None:
+        """A new export was written: it becomes the dataset to train on, unless the reviewer typed
+        another one in the form."""
+        if self._built and self.query_one("#train-data", Input).value in ("", self._offered):
+            self._default_dataset()
 
     # -- settings ----------------------------------------------------------------------------
     def settings(self) -> TrainSettings:
