@@ -248,3 +248,25 @@ async def test_components_tab_names_an_imported_structure_and_its_flagged_descri
         assert "external (another pipeline's structure.json, imported)" in _item_text(items[0])
         hard = next(_item_text(item) for item in items[1:] if "hard/0" in _item_text(item))
         assert "needs review: the description starts with what looks like a tone label" in hard
+
+
+async def test_an_edited_text_is_not_lost_to_one_escape(ws, engine):  # noqa: F811
+    app = make_app(ws, engine=engine)
+    async with app.run_test(size=(120, 36)) as pilot:
+        key, editor = await _open_editor(pilot, app)
+        await pilot.press("escape")  # nothing edited: one escape closes it
+        await pilot.pause()
+        assert app.screen is not editor
+        await pilot.press("e")
+        await pilot.pause()
+        editor = app.screen
+        assert isinstance(editor, EditorScreen)
+        editor.query_one("TextArea").text += "\n% a change"
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is editor, "the first escape warns"
+        assert any("escape again discards the edit" in n.message for n in app._notifications)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is not editor and app.session.store.decision(key) is None

@@ -112,7 +112,7 @@ class ReviewActions:
                 self._decide("approved" if saved.approve else "pending", edit=saved.code)
 
         explain = ("ctrl+s saves the edit and leaves the sample pending (a later approve approves the edit); "
-                   "ctrl+o saves and approves; escape discards. The answer must pass clingo in the sample's context.")
+                   "ctrl+o saves and approves; escape twice discards. The answer must pass clingo in the sample's context.")
         self.push_screen(EditorScreen(f"Edit the answer of {key}", start, sample.context, self.engine,
                                       require_valid=True, explain=explain, can_approve=True, subject="answer"), done)
 
@@ -132,7 +132,7 @@ class ReviewActions:
                 self.save_component(bench, slot, saved.code)
 
         explain = ("ctrl+s writes this component to structure.json and rebuilds the benchmark's samples (even if "
-                   "clingo rejects it; reviewed samples it changes show as changed); escape discards.")
+                   "clingo rejects it; reviewed samples it changes show as changed); escape twice discards.")
         self.push_screen(EditorScreen(f"Edit {slot} of {bench.id}", structure.code_of(slot),
                                       structure.context_for(slot), self.engine, require_valid=False,
                                       explain=explain), done)

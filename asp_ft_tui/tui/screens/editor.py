@@ -2,7 +2,7 @@
 
 Validation is debounced and runs in a thread worker; the result comes back as a message. The
 screen is dismissed with `Saved(code, approve)` (ctrl+s saves; ctrl+o, where offered, saves and
-approves) or None (escape). With `require_valid`, code that clingo rejects is not saved and the
+approves) or None (escape; twice when the text was edited). With `require_valid`, code that clingo rejects is not saved and the
 refusal quotes clingo's error; a save pressed while a check is still running waits for it.
 """
 
@@ -56,6 +56,7 @@ class EditorScreen(ModalScreen[Saved | None]):
         self._timer = None
         self._waiting: bool | None = None
         """A save (approve or not) pressed before the check of the current text came back."""
+        self._discard = False  # escape pressed once on an edited text
 
     def compose(self) -> ComposeResult:
         with Vertical(id="editor"):
@@ -78,6 +79,7 @@ class EditorScreen(ModalScreen[Saved | None]):
     def _changed(self, event: TextArea.Changed) -> None:
         self.query_one("#editor-status", Static).update(Text("checking...", style="dim"))
         self._waiting = None  # a save pressed earlier was for the text as it was then
+        self._discard = False
         if self._timer is not None:
             self._timer.stop()
         code = event.text_area.text
@@ -116,4 +118,10 @@ class EditorScreen(ModalScreen[Saved | None]):
         self.dismiss(Saved(code, approve))
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        # An edit is not lost to one stray escape: the first one says so, a second one discards it.
+        if self.query_one(TextArea).text == self.code or self._discard:
+            self.dismiss(None)
+            return
+        self._discard = True
+        self.notify(f"the {self.subject} you edited is not saved: escape again discards the edit, ctrl+s saves it",
+                    title="Unsaved edit", severity="warning")
