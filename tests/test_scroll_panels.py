@@ -4,7 +4,7 @@ views whose scroll bars are settled before a frame or refreshed only when what t
 from __future__ import annotations
 
 from textual.app import App
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Static
 
 from dataclasses import replace
 from pathlib import Path
@@ -312,3 +312,34 @@ async def test_log_lines_are_wrapped_to_the_tab_and_again_when_it_changes_width(
         wide = [line.text.rstrip() for line in log.lines]
         assert len(wide) < len(narrow) and " ".join(wide).split() == " ".join(narrow).split()
         assert wide[-1] == "second line"
+
+
+async def test_log_lines_that_came_while_the_tab_was_hidden_are_wrapped_to_it_when_shown():
+    from textual.widgets import TabbedContent, TabPane
+
+    from asp_ft_tui.tui.logpane import LogView
+
+    class Tabs(App):
+        def compose(self):
+            with TabbedContent(initial="log"):
+                with TabPane("log", id="log"):
+                    yield LogView()
+                with TabPane("other", id="other"):
+                    yield Static("other")
+
+    app = Tabs()
+    async with app.run_test(size=(60, 20)) as pilot:
+        log = app.query_one(LogView)
+        log._waiting = None  # opened
+        log.add("a line while shown")
+        await pilot.pause()
+        app.query_one(TabbedContent).active = "other"
+        await pilot.pause()
+        log.add("hidden line of several words")
+        await pilot.pause()
+        app.query_one(TabbedContent).active = "log"
+        await pilot.pause()
+        await pilot.pause()
+        shown = [line.text.rstrip() for line in log.lines]
+        assert shown[-1] == "hidden line of several words", shown
+        assert shown[0] == "a line while shown"

@@ -17,7 +17,7 @@ from asp_ft_tui.tui.plural import counted
 
 TAIL_LINES = 200
 TAIL_BYTES = 64 * 1024
-KEPT_LINES = 5000  # a session's log lines on screen (and wrapped again on a resize)
+KEPT_LINES = 1000  # log lines on screen, wrapped again at each resize (5,000 long ones took 1.5 s)
 
 
 def log_file() -> Path:
@@ -59,6 +59,7 @@ class LogView(RichLog):
         """This session's lines until the tab first opens (then the file's end goes first)."""
         self._entries: deque[str | Text] = deque(maxlen=KEPT_LINES)
         self._wrapped_at = 0
+        self._stale = False  # lines came while the tab had no width
         self._before = 0
         """How much of the log file was written before this session's lines come here."""
 
@@ -69,7 +70,10 @@ class LogView(RichLog):
 
     def _put(self, entry: str | Text) -> None:
         self._entries.append(entry)
-        self.write(entry)
+        if not self._stale and self._wrapped_at and self.scrollable_content_region.width == self._wrapped_at:
+            self.write(entry)
+        else:  # on a hidden tab (no width): wrapped when the tab is shown, at its width
+            self._stale = True
 
     def add(self, line: str) -> None:
         if self._waiting is None:
@@ -80,12 +84,14 @@ class LogView(RichLog):
     def on_resize(self, event: events.Resize) -> None:
         super().on_resize(event)
         width = self.scrollable_content_region.width
-        if width and self._wrapped_at and width != self._wrapped_at:
+        if not width:
+            return
+        if self._stale or width != self._wrapped_at:
             self.clear()
             for entry in self._entries:
                 self.write(entry)
-        if width:
-            self._wrapped_at = width
+            self._stale = False
+        self._wrapped_at = width
 
     def open(self) -> None:
         """The log file's end, then this session's lines: when the tab first opens."""
