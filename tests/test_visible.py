@@ -98,3 +98,20 @@ def test_the_app_draws_through_the_filter(tmp_path):
 
     app = make_app(init_workspace(tmp_path / "ws", with_samples=False))
     assert NO_CONTROL_CODES in app.get_line_filters()
+
+
+def test_an_evaluated_sample_is_shown_from_its_start_and_safely():
+    from rich.console import Console
+
+    from asp_ft_tui.tui.screens.evaluation import detail
+
+    huge = "".join(f"edge({i},{i + 1}).\n" for i in range(100_000))
+    sample = {"key": f"k{CLEAR_SCREEN}", "task": "instance", "prompt": f"Write it.{CLEAR_SCREEN}", "model": "adapter",
+              "reference": huge, "output": huge.replace("edge(5,6).", "edge(5,6)", 1),
+              "verdict": {"valid": False, "failure": "", "error": "1:1: error: syntax error", "notes": []}}
+    console = Console(width=120, record=True, file=open("/dev/null", "w"))
+    console.print(detail(sample))
+    text = console.export_text()
+    assert "more lines" in text and "edge(999,1000)." in text and "edge(1000,1001)." not in text
+    assert "\x1b" not in text and "␛[2J" in text
+    assert len(text.splitlines()) < MAX_LINES + 50

@@ -13,12 +13,14 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import DataTable, Footer, Label
 
 from asp_ft_tui.evaluation.evaluate import table_rows
-from asp_ft_tui.tui.widgets.sample_view import highlighted_pair
+from asp_ft_tui.tui.visible import excerpt, visible
+from asp_ft_tui.tui.widgets.rendered_panel import RenderedPanel
+from asp_ft_tui.tui.widgets.sample_view import shown_pair
 
 
 class EvaluationScreen(Screen):
@@ -34,9 +36,7 @@ class EvaluationScreen(Screen):
             yield Label(f"clingo-scored answers of {self.run_name} (Escape: back)", id="eval-title")
             yield DataTable(id="eval-summary", cursor_type="row")
             yield DataTable(id="eval-samples", cursor_type="row", zebra_stripes=True)
-            with VerticalScroll(id="eval-detail-scroll"):
-                yield Static(Text("Select a sample to compare its output with the reference.", style="dim"),
-                             id="eval-detail")
+            yield RenderedPanel(id="eval-detail")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -55,17 +55,19 @@ class EvaluationScreen(Screen):
                 table.add_row(summary_obj.label, sample.get("task") or "?",
                               "failed" if verdict["failure"] else ("yes" if verdict["valid"] else "no"),
                               "yes" if verdict["exact"] else "no", verdict["semantic"], sample.get("key") or "")
+        self.query_one("#eval-detail", RenderedPanel).show_content(
+            Text("Select a sample to compare its output with the reference.", style="dim"))
         table.focus()
 
     @on(DataTable.RowHighlighted, "#eval-samples")
     def _show(self, event: DataTable.RowHighlighted) -> None:
         if 0 <= event.cursor_row < len(self.samples):
-            self.query_one("#eval-detail", Static).update(detail(self.samples[event.cursor_row]))
+            self.query_one("#eval-detail", RenderedPanel).show_content(detail(self.samples[event.cursor_row]))
 
 
 def detail(sample: dict) -> Group:
     verdict = sample["verdict"]
-    left, right = highlighted_pair(sample["reference"], sample["output"])
+    left, right = shown_pair(sample["reference"], sample["output"])
     sides = Table.grid(expand=True, padding=(0, 1))
     sides.add_column(ratio=1)
     sides.add_column(ratio=1)
@@ -73,6 +75,6 @@ def detail(sample: dict) -> Group:
                   Panel(right, title=f"output ({sample['model']})",
                         border_style="green" if verdict["valid"] else "red"))
     says = verdict["failure"] or verdict["error"] or "; ".join(verdict.get("notes") or []) or "no error"
-    head = Text.assemble((sample.get("key") or "", "bold"), "  ", (sample.get("task") or "", "dim"))
-    return Group(head, Panel(Text(sample["prompt"]), title="prompt", border_style="blue"), sides,
-                 Panel(Text(says), title="clingo says", border_style="yellow"))
+    head = Text.assemble((visible(sample.get("key") or ""), "bold"), "  ", (visible(sample.get("task") or ""), "dim"))
+    return Group(head, Panel(excerpt(sample["prompt"]), title="prompt", border_style="blue"), sides,
+                 Panel(excerpt(says), title="clingo says", border_style="yellow"))

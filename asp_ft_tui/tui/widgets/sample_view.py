@@ -44,6 +44,16 @@ def highlighted_pair(broken: str, fixed: str) -> tuple[Text, Text]:
     return left, right
 
 
+def shown_pair(broken: str, fixed: str) -> tuple[Text, Text]:
+    """`highlighted_pair` of both sides' first lines (see `cut`), each with its note of what is left out."""
+    (broken, broken_note), (fixed, fixed_note) = cut(broken), cut(fixed)
+    left, right = highlighted_pair(broken, fixed)
+    for side, note in ((left, broken_note), (right, fixed_note)):
+        if note:
+            side.append(f"\n{note}", style="dim italic")
+    return left, right
+
+
 class SampleView(RenderedPanel):
     sample: Sample | None = None
     _shown: tuple | None = None
@@ -63,12 +73,7 @@ class SampleView(RenderedPanel):
                              "" if sample.valid else "  ", ("" if sample.valid else "answer does not pass clingo", "bold red"))
         whole = "e shows all of the answer"
         if sample.task == "repair" and sample.broken is not None:
-            broken, cut_broken = cut(sample.broken)
-            fixed, cut_fixed = cut(edit if edit is not None else sample.answer)
-            left, right = highlighted_pair(broken, fixed)
-            for side, note in ((left, cut_broken), (right, cut_fixed)):
-                if note:
-                    side.append(f"\n{note}", style="dim italic")
+            left, right = shown_pair(sample.broken, edit if edit is not None else sample.answer)
             table = Table.grid(expand=True, padding=(0, 1))
             table.add_column(ratio=1)
             table.add_column(ratio=1)
