@@ -21,6 +21,7 @@ CLEAR_SCREEN = "\x1b[2J\x1b[H"
 def test_control_characters_are_shown_as_their_pictures():
     assert visible(f"a{CLEAR_SCREEN}b\x07\x7f\x9bc\td\ne") == "a␛[2J␛[Hb␇␡\ufffdc\td\ne"
     assert visible("größe 日本語 \u00a0 ok") == "größe 日本語 \u00a0 ok"
+    assert visible("abc\u202edef\u2066g") == "abc\ufffddef\ufffdg"  # bidi controls reorder the screen
 
 
 def test_a_long_text_is_cut_with_a_note_of_what_is_left_out():
@@ -28,7 +29,11 @@ def test_a_long_text_is_cut_with_a_note_of_what_is_left_out():
     head, note = cut(text)
     assert head.count("\n") == MAX_LINES - 1 and head.startswith("fact(0).")
     assert note == f"... {5000 - MAX_LINES:,} more lines ({len(text) - len(head):,} characters) not shown"
+    assert cut(text + "\n")[1] == note.replace(f"({len(text) - len(head):,}", f"({len(text) - len(head) + 1:,}")
     assert cut("short\ntext") == ("short\ntext", "")
+    exactly = "".join(f"fact({i}).\n" for i in range(MAX_LINES))  # every line shown: no note
+    assert cut(exactly) == (exactly, "")
+    assert cut(exactly + "x")[1] == "... 1 more line (2 characters) not shown"
     one_line = "x" * 300_000
     head, note = cut(one_line)
     assert len(head) == 100_000 and "200,000 characters" in note
@@ -63,7 +68,7 @@ class Panels(App):
     def compose(self):
         yield BenchmarkDetail()
         yield SampleView()
-        yield Static(f"raw{CLEAR_SCREEN}text", id="raw")
+        yield Static(f"raw{CLEAR_SCREEN}te\u202ext", id="raw")
 
     def get_line_filters(self):
         return [*super().get_line_filters(), NO_CONTROL_CODES]  # as the app's (checked below)
@@ -88,7 +93,7 @@ async def test_huge_and_hostile_benchmark_text_is_drawn_safely_and_from_its_star
         # Whatever a widget holds, what is drawn has no control character.
         raw = app.query_one("#raw")
         drawn = "".join(strip.text for strip in raw.render_lines(raw.region.reset_offset))
-        assert "rawtext" in drawn.replace("[2J[H", "") and "\x1b" not in drawn
+        assert "rawtext" in drawn.replace("[2J[H", "") and "\x1b" not in drawn and "\u202e" not in drawn
         for widget in (detail, view):
             assert not any("\x1b" in strip.text for strip in widget.render_lines(widget.region.reset_offset))
 

@@ -19,11 +19,13 @@ from textual.filter import LineFilter
 MAX_LINES = 1_000
 MAX_CHARS = 100_000
 
-# C0 controls but tab and newline, DEL, and the C1 controls (ESC's 8-bit forms among them).
+# C0 controls but tab and newline, DEL, the C1 controls (ESC's 8-bit forms among them), and the
+# bidirectional controls, which reorder what follows them on screen (borders included).
+_BIDI = [0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
 _PICTURES = {code: 0x2400 + code for code in range(32) if code not in (9, 10)}
 _PICTURES[0x7F] = 0x2421
-_PICTURES.update({code: 0xFFFD for code in range(0x80, 0xA0)})
-_DROPPED = dict.fromkeys([*range(32), 0x7F, *range(0x80, 0xA0)])
+_PICTURES.update({code: 0xFFFD for code in [*range(0x80, 0xA0), *_BIDI]})
+_DROPPED = dict.fromkeys([*range(32), 0x7F, *range(0x80, 0xA0), *_BIDI])
 
 
 def visible(text: str) -> str:
@@ -39,11 +41,12 @@ def cut(text: str, *, max_lines: int = MAX_LINES, max_chars: int = MAX_CHARS) ->
         head = "\n".join(text.split("\n", max_lines)[:max_lines])
     if len(head) > max_chars:
         head = head[:max_chars]
-    if len(head) == len(text):
-        return text, ""
     rest = text[len(head):]
-    lines = rest.count("\n") + (not rest.startswith("\n"))
-    return head, f"... {lines:,} more line{'s' if lines != 1 else ''} ({len(rest):,} characters) not shown"
+    if not rest.strip("\n"):
+        return text, ""  # nothing but the line ends of the lines shown
+    lines = rest.count("\n") + (not rest.startswith("\n")) - rest.endswith("\n")
+    return head, (f"... {lines:,} more line{'s' if lines != 1 else ''} ({len(rest):,} character"
+                  f"{'s' if len(rest) != 1 else ''}) not shown")
 
 
 def excerpt(text: str, style: str = "", *, more: str = "", max_lines: int = MAX_LINES,
