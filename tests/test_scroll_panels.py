@@ -343,3 +343,20 @@ async def test_log_lines_that_came_while_the_tab_was_hidden_are_wrapped_to_it_wh
         shown = [line.text.rstrip() for line in log.lines]
         assert shown[-1] == "hidden line of several words", shown
         assert shown[0] == "a line while shown"
+
+
+async def test_the_line_read_stays_in_view_when_only_part_of_the_text_wraps_again():
+    app = Detail()
+    async with app.run_test(size=(130, 14)) as pilot:
+        detail = app.query_one(BenchmarkDetail)
+        paragraph = " ".join(f"word{i}" for i in range(500))  # wraps more when narrower; the lines below do not
+        bench = benchmark("Puzzles/mixed", 1)
+        detail.show(replace(bench, nl=paragraph + "\n" + "\n".join(f"line {i} of the list" for i in range(200))))
+        await pilot.pause()
+        detail.scroll_to(y=next(n for n, line in enumerate(detail.text.splitlines()) if "line 100 of" in line),
+                         animate=False)
+        await pilot.pause()
+        await pilot.resize_terminal(50, 14)
+        await pilot.pause()
+        top = int(detail.scroll_y)
+        assert "line 100 of" in detail.text.splitlines()[top], detail.text.splitlines()[top]

@@ -74,14 +74,19 @@ class RenderedPanel(SteadyScroll, ScrollView):
         if self.scrollable_content_region.width == self._width:
             return
         # Wrapped again to another width: the same place in the text stays in view (the end if it
-        # was there), not the same line number.
-        at_end = self.max_scroll_y > 0 and self.scroll_y >= self.max_scroll_y
-        place = self.scroll_y / max(1, self.virtual_size.height)
+        # was there), not the same line number. The line that was at the top is looked for by its
+        # first words, nearest to where its share of the text puts it.
+        top = int(self.scroll_y)
+        at_end = self.max_scroll_y > 0 and top >= self.max_scroll_y
+        place = top / max(1, self.virtual_size.height)
+        anchor = " ".join(self._strips[top].text.split()[:3]) if top and top < len(self._strips) else ""
         self._render_body()
         if at_end:
             self.scroll_to(y=self.max_scroll_y, animate=False)
-        elif self._width:
-            self.scroll_to(y=round(place * self.virtual_size.height), animate=False)
+        elif top and self._width:
+            guess = round(place * len(self._strips))
+            found = [n for n, strip in enumerate(self._strips) if anchor and anchor in " ".join(strip.text.split())]
+            self.scroll_to(y=min(found, key=lambda n: abs(n - guess)) if found else guess, animate=False)
 
     def render_line(self, y: int) -> Strip:
         index = y + self.scroll_offset.y
