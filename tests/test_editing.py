@@ -250,6 +250,20 @@ async def test_components_tab_names_an_imported_structure_and_its_flagged_descri
         assert "needs review: the description starts with what looks like a tone label" in hard
 
 
+async def test_the_editor_says_when_the_text_holds_control_characters_it_cannot_show(ws, engine):  # noqa: F811
+    app = make_app(ws, engine=engine)
+    async with app.run_test(size=(120, 36)) as pilot:
+        key, editor = await _open_editor(pilot, app)
+        await settle(pilot, app)
+        assert "control character" not in str(editor.query_one("#editor-status").render())
+        editor.query_one("TextArea").text += "\n% a comment with \x1b]52;c;cGF5bG9hZA==\x07 in it"
+        for _ in range(200):  # the check runs once typing has paused, in a worker: until it has answered
+            await pilot.pause(0.1)
+            if "control" in str(editor.query_one("#editor-status").render()):
+                break
+        assert "the text holds 2 control characters, not shown here" in str(editor.query_one("#editor-status").render())
+
+
 async def test_an_edited_text_is_not_lost_to_one_escape(ws, engine):  # noqa: F811
     app = make_app(ws, engine=engine)
     async with app.run_test(size=(120, 36)) as pilot:

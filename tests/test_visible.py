@@ -11,7 +11,7 @@ from textual.widgets import Static
 from asp_ft_tui.domain.benchmarks import Benchmark
 from asp_ft_tui.domain.samples import Sample
 from asp_ft_tui.tui.app import NO_CONTROL_CODES, make_app
-from asp_ft_tui.tui.visible import MAX_LINES, cut, excerpt, visible
+from asp_ft_tui.tui.visible import MAX_LINES, controls_in, cut, excerpt, visible
 from asp_ft_tui.tui.widgets.benchmark_detail import BenchmarkDetail
 from asp_ft_tui.tui.widgets.sample_view import DIFF_CHARS, CHANGED, SampleView, highlighted_pair
 
@@ -22,6 +22,7 @@ def test_control_characters_are_shown_as_their_pictures():
     assert visible(f"a{CLEAR_SCREEN}b\x07\x7f\x9bc\td\ne") == "a␛[2J␛[Hb␇␡\ufffdc\td\ne"
     assert visible("größe 日本語 \u00a0 ok") == "größe 日本語 \u00a0 ok"
     assert visible("abc\u202edef\u2066g") == "abc\ufffddef\ufffdg"  # bidi controls reorder the screen
+    assert controls_in(f"a{CLEAR_SCREEN}\u202eb\tc\n") == 3 and controls_in("plain\ttext\n") == 0
 
 
 def test_a_long_text_is_cut_with_a_note_of_what_is_left_out():

@@ -26,6 +26,12 @@ _PICTURES = {code: 0x2400 + code for code in range(32) if code not in (9, 10)}
 _PICTURES[0x7F] = 0x2421
 _PICTURES.update({code: 0xFFFD for code in [*range(0x80, 0xA0), *_BIDI]})
 _DROPPED = dict.fromkeys([*range(32), 0x7F, *range(0x80, 0xA0), *_BIDI])
+_REMOVED = dict.fromkeys(_PICTURES)
+
+
+def controls_in(text: str) -> int:
+    """How many control characters `text` holds (those `visible` shows as pictures)."""
+    return len(text) - len(text.translate(_REMOVED))
 
 
 def visible(text: str) -> str:

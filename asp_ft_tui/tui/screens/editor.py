@@ -19,6 +19,8 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static, TextArea
 
+from asp_ft_tui.tui.visible import controls_in, excerpt
+
 DEBOUNCE_S = 0.3
 
 
@@ -96,7 +98,11 @@ class EditorScreen(ModalScreen[Saved | None]):
             return  # an older check; a newer one is on its way
         self.result = (message.code, message.ok, message.error)
         status = Text("clingo: valid", style="bold green") if message.ok else \
-            Text.assemble(("clingo: ", "bold red"), message.error)
+            Text.assemble(("clingo: ", "bold red"), excerpt(message.error))
+        hidden = controls_in(message.code)
+        if hidden:  # the editor cannot show them (the sample panel shows them as ␛ and the like)
+            status.append(f"  · the text holds {hidden} control character{'s' if hidden != 1 else ''}, "
+                          "not shown here", style="bold yellow")
         self.query_one("#editor-status", Static).update(status)
         if self._waiting is not None:
             approve, self._waiting = self._waiting, None
