@@ -239,3 +239,11 @@ def test_a_reference_program_that_does_not_parse_fails_with_clingo_s_line_and_co
     assert result.status == "failed"
     assert result.error.startswith("the reference program does not parse: 3:"), result.error
     assert "syntax error" in result.error
+
+
+def test_extract_command_shows_a_benchmark_id_with_brackets_as_written(workspace, capsys):
+    source = discover(workspace.benchmarks_dir).benchmarks[0]
+    copy_benchmark_inputs(source.path, workspace.benchmarks_dir / "Odd" / "a[" / "b]")  # id Odd/a[/b]
+    assert main(["extract", "--workspace", str(workspace.root), "--teacher", "structural", "--only", "a[",
+                 "--json"]) == 0
+    assert [r["id"] for r in json.loads(capsys.readouterr().out)["results"]] == ["Odd/a[/b]"]

@@ -121,3 +121,30 @@ def test_an_evaluated_sample_is_shown_from_its_start_and_safely():
     assert "more lines" in text and "edge(999,1000)." in text and "edge(1000,1001)." not in text
     assert "\x1b" not in text and "␛[2J" in text
     assert len(text.splitlines()) < MAX_LINES + 50
+
+
+async def test_the_evaluation_screen_shows_keys_and_names_as_written(tmp_path):
+    import json
+
+    from textual.widgets import DataTable
+
+    from asp_ft_tui.evaluation.evaluate import Summary
+    from asp_ft_tui.tui.screens.evaluation import EvaluationScreen
+
+    folder = tmp_path / "adapter"
+    folder.mkdir()
+    key = "Puzzles/a[/b]::instance::[red]x"  # a folder `a[` holding `b]`: DataTable read it as markup
+    verdict = {"valid": True, "exact": False, "semantic": "equal", "failure": "", "error": "", "notes": []}
+    (folder / "samples.jsonl").write_text(json.dumps({"key": key, "task": "instance", "prompt": "p",
+                                                      "reference": "a.", "output": "a.", "verdict": verdict}) + "\n")
+    counts = {"all": {"n": 1, "valid": 1, "exact": 0, "semantic": 1, "inconclusive": 0, "repair": 0, "failed": 0}}
+
+    class Host(App):
+        def on_mount(self):
+            self.push_screen(EvaluationScreen("run [/x]", [Summary("adapter [/y]", counts)], [folder]))
+
+    app = Host()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one("#eval-samples", DataTable)
+        assert table.get_row_at(0)[-1].plain == key and app.screen.query_one("#eval-summary").row_count == 1

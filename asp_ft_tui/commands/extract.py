@@ -57,11 +57,11 @@ def _extract(args: argparse.Namespace, workspace) -> int:
     concurrency = chosen.concurrency or default_concurrency(name, engine)
     if name != "structural":
         todo = benchmarks if args.force else [b for b in benchmarks if not structure_path(b).is_file()]
-        err.print(f"{name} teacher ({teacher.model}): this run will send {teacher.estimate(todo, prompts)} "
+        err.print(f"{name} teacher ({escape(str(teacher.model))}): this run will send {teacher.estimate(todo, prompts)} "
                   f"for {len(todo)} benchmarks to extract, plus any repair requests")
     cancel = threading.Event()
     with Progress(TextColumn("extracting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  TextColumn("{task.description}"), console=err, transient=True) as progress:
+                  TextColumn("{task.description}", markup=False), console=err, transient=True) as progress:
         task = progress.add_task("", total=len(benchmarks))
 
         def on_event(event: RunEvent) -> None:

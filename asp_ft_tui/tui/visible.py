@@ -55,6 +55,13 @@ def cut(text: str, *, max_lines: int = MAX_LINES, max_chars: int = MAX_CHARS) ->
                   f"{'s' if len(rest) != 1 else ''}) not shown")
 
 
+def cell(value: str) -> str | Text:
+    """A table cell shown as written: DataTable reads a string as markup, and a benchmark folder may
+    be called `[red]` or `a[/b]` (an unmatched closing tag stops the app)."""
+    value = visible(value)
+    return Text(value) if "[" in value else value
+
+
 def excerpt(text: str, style: str = "", *, more: str = "", max_lines: int = MAX_LINES,
             max_chars: int = MAX_CHARS) -> Text:
     """`text` made visible and cut (see `cut`), then a line saying how much is not shown (and

@@ -18,7 +18,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label
 
 from asp_ft_tui.evaluation.evaluate import table_rows
-from asp_ft_tui.tui.visible import excerpt, visible
+from asp_ft_tui.tui.visible import cell, excerpt, visible
 from asp_ft_tui.tui.widgets.rendered_panel import RenderedPanel
 from asp_ft_tui.tui.widgets.sample_view import shown_pair
 
@@ -33,7 +33,7 @@ class EvaluationScreen(Screen):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"clingo-scored answers of {self.run_name} (Escape: back)", id="eval-title")
+            yield Label(Text(f"clingo-scored answers of {self.run_name} (Escape: back)"), id="eval-title")
             yield DataTable(id="eval-summary", cursor_type="row")
             yield DataTable(id="eval-samples", cursor_type="row", zebra_stripes=True)
             yield RenderedPanel(id="eval-detail")
@@ -44,7 +44,7 @@ class EvaluationScreen(Screen):
         summary = self.query_one("#eval-summary", DataTable)
         summary.add_columns(*header)
         for row in rows:
-            summary.add_row(*row)
+            summary.add_row(*map(cell, row))
         table = self.query_one("#eval-samples", DataTable)
         table.add_columns("model", "task", "valid", "exact", "semantic", "key")
         for summary_obj, folder in zip(self.summaries, self.folders):
@@ -52,9 +52,10 @@ class EvaluationScreen(Screen):
                 sample = {**json.loads(line), "model": summary_obj.label}
                 verdict = sample["verdict"]
                 self.samples.append(sample)
-                table.add_row(summary_obj.label, sample.get("task") or "?",
-                              "failed" if verdict["failure"] else ("yes" if verdict["valid"] else "no"),
-                              "yes" if verdict["exact"] else "no", verdict["semantic"], sample.get("key") or "")
+                table.add_row(*map(cell, (summary_obj.label, sample.get("task") or "?",
+                                          "failed" if verdict["failure"] else ("yes" if verdict["valid"] else "no"),
+                                          "yes" if verdict["exact"] else "no", str(verdict["semantic"]),
+                                          sample.get("key") or "")))
         self.query_one("#eval-detail", RenderedPanel).show_content(
             Text("Select a sample to compare its output with the reference.", style="dim"))
         table.focus()
@@ -72,7 +73,7 @@ def detail(sample: dict) -> Group:
     sides.add_column(ratio=1)
     sides.add_column(ratio=1)
     sides.add_row(Panel(left, title="reference", border_style="green"),
-                  Panel(right, title=f"output ({sample['model']})",
+                  Panel(right, title=Text(visible(f"output ({sample['model']})")),
                         border_style="green" if verdict["valid"] else "red"))
     says = verdict["failure"] or verdict["error"] or "; ".join(verdict.get("notes") or []) or "no error"
     head = Text.assemble((visible(sample.get("key") or ""), "bold"), "  ", (visible(sample.get("task") or ""), "dim"))

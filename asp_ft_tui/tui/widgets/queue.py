@@ -9,6 +9,7 @@ from textual.widgets import DataTable, Static
 
 from asp_ft_tui.samples import SampleRow
 from asp_ft_tui.tui.plural import counted
+from asp_ft_tui.tui.visible import cell
 from asp_ft_tui.tui.widgets.filter_box import FilterBox
 from asp_ft_tui.tui.widgets.queue_table import QueueTable
 from asp_ft_tui.tui.widgets.sample_view import STATUS_STYLE, SampleView
@@ -64,9 +65,9 @@ class ReviewQueue(Vertical):
         self.keys = []
         for row in rows:
             status = status_of(row)
-            table.add_row(Text(status, style=STATUS_STYLE.get(status, "")), _literal(row.task), _literal(row.slot),
-                          _literal(row.operator if row.task == "repair" else (row.tone or "-")),
-                          _literal(row.benchmark_id), key=row.key)
+            table.add_row(Text(status, style=STATUS_STYLE.get(status, "")), cell(row.task), cell(row.slot),
+                          cell(row.operator if row.task == "repair" else (row.tone or "-")),
+                          cell(row.benchmark_id), key=row.key)
             self.keys.append(row.key)
         self.query_one("#queue-filters", Static).update(self.filters_line(len(rows)))
         if keep in self.keys:
@@ -111,9 +112,3 @@ class ReviewQueue(Vertical):
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
         self.post_message(self.Highlighted(event.row_key.value if event.row_key else None))
-
-
-def _literal(value: str) -> str | Text:
-    """A cell shown as written: DataTable reads a string as markup, and a benchmark folder may be
-    called `[red]` or `a[/b]` (an unmatched closing tag would stop the app)."""
-    return Text(value) if "[" in value else value
