@@ -284,3 +284,24 @@ async def test_an_edited_text_is_not_lost_to_one_escape(ws, engine):  # noqa: F8
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is not editor and app.session.store.decision(key) is None
+
+
+async def test_the_editor_checks_and_closes_text_with_other_line_ends(ws, engine):  # noqa: F811
+    from textual.app import App
+
+    class Host(App):
+        def on_mount(self):
+            self.push_screen(EditorScreen("t", "a.\x0cb.\r\nc.\u2028d.\n", "", engine, require_valid=True,
+                                          explain="x"))
+
+    app = Host()
+    async with app.run_test(size=(100, 30)) as pilot:
+        editor = app.screen
+        for _ in range(200):  # the first check, in a worker
+            await pilot.pause(0.1)
+            if "checking" not in str(editor.query_one("#editor-status").render()):
+                break
+        assert "clingo: valid" in str(editor.query_one("#editor-status").render())
+        await pilot.press("escape")  # nothing was edited: no warning, it closes
+        await pilot.pause()
+        assert app.screen is not editor and not app._notifications

@@ -69,7 +69,11 @@ class EditorScreen(ModalScreen[Saved | None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(TextArea).focus()
+        area = self.query_one(TextArea)
+        area.focus()
+        # TextArea keeps its own line ends (a lone CR, a form feed, U+2028 start new lines): the
+        # text as it holds it is the one compared with the checks' and with an edit.
+        self.code = area.text
         self.check(self.code)
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
