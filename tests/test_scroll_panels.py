@@ -360,3 +360,24 @@ async def test_the_line_read_stays_in_view_when_only_part_of_the_text_wraps_agai
         await pilot.pause()
         top = int(detail.scroll_y)
         assert "line 100 of" in detail.text.splitlines()[top], detail.text.splitlines()[top]
+
+
+async def test_the_line_read_stays_in_view_when_lines_start_alike_and_the_end_stays_the_end():
+    app = Detail()
+    async with app.run_test(size=(200, 14)) as pilot:
+        detail = app.query_one(BenchmarkDetail)
+        long = "\n".join(" ".join(f"w{i}x{j}" for j in range(60)) for i in range(100))
+        alike = "\n".join(f"same words here N{i}" for i in range(300))
+        detail.show(replace(benchmark("Puzzles/alike", 1), nl=long + "\n" + alike))
+        await pilot.pause()
+        detail.scroll_to(y=next(n for n, line in enumerate(detail.text.splitlines()) if "here N250" in line),
+                         animate=False)
+        await pilot.pause()
+        await pilot.resize_terminal(60, 14)
+        await pilot.pause()
+        assert "same words here N250" in detail.text.splitlines()[int(detail.scroll_y)]
+        detail.scroll_to(y=detail.max_scroll_y, animate=False)
+        for width in (200, 80, 60):
+            await pilot.resize_terminal(width, 14)
+            await pilot.pause()
+            assert detail.scroll_y == detail.max_scroll_y > 0, width

@@ -74,19 +74,26 @@ class RenderedPanel(SteadyScroll, ScrollView):
         if self.scrollable_content_region.width == self._width:
             return
         # Wrapped again to another width: the same place in the text stays in view (the end if it
-        # was there), not the same line number. The line that was at the top is looked for by its
-        # first words, nearest to where its share of the text puts it.
+        # was there), not the same line number. The line that was at the top is looked for by as
+        # many of its words as a new line holds, nearest to where its share of the text puts it.
         top = int(self.scroll_y)
-        at_end = self.max_scroll_y > 0 and top >= self.max_scroll_y
-        place = top / max(1, self.virtual_size.height)
-        anchor = " ".join(self._strips[top].text.split()[:3]) if top and top < len(self._strips) else ""
+        at_end = top > 0 and top + self.scrollable_content_region.height >= len(self._strips)
+        place = top / max(1, len(self._strips))
+        words = self._strips[top].text.split() if 0 < top < len(self._strips) else []
         self._render_body()
         if at_end:
             self.scroll_to(y=self.max_scroll_y, animate=False)
         elif top and self._width:
-            guess = round(place * len(self._strips))
-            found = [n for n, strip in enumerate(self._strips) if anchor and anchor in " ".join(strip.text.split())]
-            self.scroll_to(y=min(found, key=lambda n: abs(n - guess)) if found else guess, animate=False)
+            self.scroll_to(y=self._line_with(words, round(place * len(self._strips))), animate=False)
+
+    def _line_with(self, words: list[str], guess: int) -> int:
+        lines = [" ".join(strip.text.split()) for strip in self._strips]
+        for count in range(len(words), 0, -1):
+            anchor = " ".join(words[:count])
+            found = [n for n, line in enumerate(lines) if anchor in line]
+            if found:
+                return min(found, key=lambda n: abs(n - guess))
+        return guess
 
     def render_line(self, y: int) -> Strip:
         index = y + self.scroll_offset.y
