@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
+import sys
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
@@ -31,6 +33,15 @@ def setup_logging(level: str | None = None) -> Path:
     for old in [h for h in logger.handlers if getattr(h, "asp_ft_log", False)]:
         logger.removeHandler(old)
         old.close()
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        mode = None
+    if mode is not None and not stat.S_ISREG(mode):
+        # Opened for appending, a FIFO waits for a reader that never comes: the program would hang.
+        print(f"asp-ft: warning: the log file {path} is not a regular file; nothing is logged until it is "
+              "moved away", file=sys.stderr)
+        return path
     handler = RotatingFileHandler(path, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
     handler.setFormatter(RedactingFormatter("%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"))
     handler.asp_ft_log = True  # type: ignore[attr-defined]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from textual.app import App
 from textual.widgets import DataTable, Static
 
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -381,3 +382,38 @@ async def test_the_line_read_stays_in_view_when_lines_start_alike_and_the_end_st
             await pilot.resize_terminal(width, 14)
             await pilot.pause()
             assert detail.scroll_y == detail.max_scroll_y > 0, width
+
+
+async def test_a_very_long_log_line_is_cut_and_pushes_no_other_line_out(tmp_path):
+    from asp_ft_tui.tui.logpane import LINE_CHARS, LogView, tail
+
+    app = LogApp()
+    async with app.run_test(size=(60, 20)) as pilot:
+        log = app.query_one(LogView)
+        log._waiting = None  # opened
+        log.add("the first line")
+        log.add("x" * 100_000)
+        await pilot.pause()
+        shown = [line.text.rstrip() for line in log.lines]
+        assert shown[0] == "the first line" and "98,000 more characters in the log file" in " ".join(shown)
+        assert sum(len(line) for line in shown) < LINE_CHARS + 200
+    fifo = tmp_path / "fifo.log"
+    os.mkfifo(fifo)
+    assert tail(fifo) == []  # not a wait for a writer that never comes
+
+
+def test_a_log_path_that_is_a_fifo_is_refused_with_a_warning_not_waited_on(tmp_path, monkeypatch, capsys):
+    import logging
+
+    from asp_ft_tui.logs import setup_logging
+
+    monkeypatch.setenv("ASP_FT_HOME", str(tmp_path / "home"))
+    path = setup_logging()  # makes the folder
+    for handler in [h for h in logging.getLogger().handlers if getattr(h, "asp_ft_log", False)]:
+        logging.getLogger().removeHandler(handler)
+        handler.close()
+    path.unlink()
+    os.mkfifo(path)
+    assert setup_logging() == path
+    assert "is not a regular file" in capsys.readouterr().err
+    assert not [h for h in logging.getLogger().handlers if getattr(h, "asp_ft_log", False)]

@@ -21,7 +21,7 @@ CLEAR_SCREEN = "\x1b[2J\x1b[H"
 def test_control_characters_are_shown_as_their_pictures():
     assert visible(f"a{CLEAR_SCREEN}b\x07\x7f\x9bc\td\ne") == "a␛[2J␛[Hb␇␡\ufffdc\td\ne"
     assert visible("größe 日本語 \u00a0 ok") == "größe 日本語 \u00a0 ok"
-    assert visible("abc\u202edef\u2066g") == "abc\ufffddef\ufffdg"  # bidi controls reorder the screen
+    assert visible("abc\u202edef\u2066g\u2028h") == "abc\ufffddef\ufffdg\ufffdh"  # they reorder or break lines
     assert controls_in(f"a{CLEAR_SCREEN}\u202eb\tc\n") == 3 and controls_in("plain\ttext\n") == 0
 
 

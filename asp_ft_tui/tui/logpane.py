@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import stat
 from collections import deque
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from asp_ft_tui.tui.plural import counted
 TAIL_LINES = 200
 TAIL_BYTES = 64 * 1024
 KEPT_LINES = 1000  # log lines on screen, wrapped again at each resize (5,000 long ones took 1.5 s)
+LINE_CHARS = 2000  # of one line: a 100 KB line wrapped to thousands of rows
 
 
 def log_file() -> Path:
@@ -28,7 +31,11 @@ def tail(path: Path, lines: int = TAIL_LINES, *, upto: int | None = None) -> lis
     """The last `lines` lines of a file (of its first `upto` bytes when given), read from that end
     only (the file grows to megabytes)."""
     try:
-        with path.open("rb") as handle:
+        # Never waits on a FIFO, never reads a device without end: a regular file or nothing.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return []
             size = handle.seek(0, 2) if upto is None else min(upto, handle.seek(0, 2))
             handle.seek(max(0, size - TAIL_BYTES))
             data = handle.read(min(size, TAIL_BYTES))
@@ -54,7 +61,8 @@ class LogView(RichLog):
     78 columns: at 80 the middle of long lines was cut off)."""
 
     def __init__(self, **kwargs) -> None:
-        super().__init__(wrap=True, markup=False, min_width=1, max_lines=KEPT_LINES, **kwargs)
+        # Bounded by its entries, not by rows (max_lines counts rows: one long line pushed out all others).
+        super().__init__(wrap=True, markup=False, min_width=1, **kwargs)
         self._waiting: list[str] | None = []
         """This session's lines until the tab first opens (then the file's end goes first)."""
         self._entries: deque[str | Text] = deque(maxlen=KEPT_LINES)
@@ -69,6 +77,10 @@ class LogView(RichLog):
         self._before = log_size()
 
     def _put(self, entry: str | Text) -> None:
+        if len(entry) > LINE_CHARS:
+            cut = len(entry) - LINE_CHARS
+            entry = (entry[:LINE_CHARS] if isinstance(entry, Text) else Text(entry[:LINE_CHARS]))
+            entry.append(f" ... ({cut:,} more characters in the log file)", style="dim italic")
         self._entries.append(entry)
         if not self._stale and self._wrapped_at and self.scrollable_content_region.width == self._wrapped_at:
             self.write(entry)

@@ -19,9 +19,10 @@ from textual.filter import LineFilter
 MAX_LINES = 1_000
 MAX_CHARS = 100_000
 
-# C0 controls but tab and newline, DEL, the C1 controls (ESC's 8-bit forms among them), and the
-# bidirectional controls, which reorder what follows them on screen (borders included).
-_BIDI = [0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+# C0 controls but tab and newline, DEL, the C1 controls (ESC's 8-bit forms among them), the
+# bidirectional controls, which reorder what follows them on screen (borders included), and the
+# line and paragraph separators.
+_BIDI = [0x061C, 0x200E, 0x200F, 0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
 _PICTURES = {code: 0x2400 + code for code in range(32) if code not in (9, 10)}
 _PICTURES[0x7F] = 0x2421
 _PICTURES.update({code: 0xFFFD for code in [*range(0x80, 0xA0), *_BIDI]})
