@@ -56,6 +56,14 @@ async def settle(pilot, app):
         await pilot.pause()
 
 
+async def review_tab(pilot, app) -> ReviewQueue:
+    """The app read, its Review tab open: the queue."""
+    await settle(pilot, app)
+    await pilot.press("3")
+    await settle(pilot, app)
+    return app.query_one(ReviewQueue)
+
+
 @pytest.fixture
 def ws(tmp_path, engine):
     return small_workspace(tmp_path / "ws", engine)
@@ -64,10 +72,7 @@ def ws(tmp_path, engine):
 async def test_review_keys_and_restart_returns_to_the_same_place(ws, engine):
     app = make_app(ws, engine=engine)
     async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot, app)
-        await pilot.press("3")
-        await settle(pilot, app)
-        queue = app.query_one(ReviewQueue)
+        queue = await review_tab(pilot, app)
         first = queue.current
         assert first is not None
         await pilot.press("a")
@@ -95,10 +100,7 @@ async def test_review_keys_and_restart_returns_to_the_same_place(ws, engine):
 async def test_a_held_key_on_the_last_sample_is_one_decision_and_one_undo_takes_it_back(ws, engine):
     app = make_app(ws, engine=engine)
     async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot, app)
-        await pilot.press("3")
-        await settle(pilot, app)
-        queue = app.query_one(ReviewQueue)
+        queue = await review_tab(pilot, app)
         last = queue.keys[-1]
         queue.move_to(last)
         await pilot.pause()
@@ -123,10 +125,7 @@ async def test_a_tree_filter_that_leaves_nothing_says_so_beside_it(ws, engine):
 async def test_home_and_end_go_to_the_first_and_the_last_sample(ws, engine):
     app = make_app(ws, engine=engine)
     async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot, app)
-        await pilot.press("3")
-        await settle(pilot, app)
-        queue = app.query_one(ReviewQueue)
+        queue = await review_tab(pilot, app)
         await pilot.press("end")
         await pilot.pause()
         assert queue.current == queue.keys[-1] and app.query_one("#sample").sample.key == queue.keys[-1]
@@ -441,10 +440,7 @@ async def test_the_sample_panel_follows_the_filters(ws, engine):
 
     app = make_app(ws, engine=engine)
     async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot, app)
-        await pilot.press("3")
-        await settle(pilot, app)
-        queue = app.query_one(ReviewQueue)
+        queue = await review_tab(pilot, app)
         approved = queue.keys[5]
         app.session.decide(approved, "approved")
         await pilot.press("f", "f")  # pending, then approved: one sample, on row 0 like before
@@ -457,10 +453,7 @@ async def test_the_sample_panel_follows_the_filters(ws, engine):
 async def test_approve_moves_to_the_next_row_without_skipping(ws, engine):
     app = make_app(ws, engine=engine)
     async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot, app)
-        await pilot.press("3")
-        await settle(pilot, app)
-        queue = app.query_one(ReviewQueue)
+        queue = await review_tab(pilot, app)
         rows = list(queue.keys[:4])
         for _ in range(3):
             await pilot.press("a")
