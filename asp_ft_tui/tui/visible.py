@@ -11,6 +11,8 @@ how much more there is.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.segment import Segment
 from rich.text import Text
 from textual.color import Color
@@ -83,3 +85,10 @@ class NoControlCodes(LineFilter):
             return segments
         return [segment if segment.text.isprintable() else
                 Segment(segment.text.translate(_DROPPED), segment.style, segment.control) for segment in segments]
+
+
+def already_visible(filters: Sequence[LineFilter]) -> list[LineFilter]:
+    """The line filters of a widget whose every text passed `visible` (the sample panel, the queue):
+    without NoControlCodes, which makes a new strip of each line it sees (a cost in every frame of
+    an approve, and objects for the collector)."""
+    return [line_filter for line_filter in filters if not isinstance(line_filter, NoControlCodes)]

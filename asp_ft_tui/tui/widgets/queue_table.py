@@ -23,6 +23,7 @@ from textual.geometry import Region
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellType, ColumnKey, Row, RowKey
 
+from asp_ft_tui.tui.visible import already_visible
 from asp_ft_tui.tui.widgets.steady_scroll import SteadyScroll
 
 
@@ -80,6 +81,9 @@ class QueueTable(SteadyScroll, DataTable):
                 cache.discard(key)
         self._line_cache.clear()  # keyed by screen line, and rebuilt from the rows' caches
         self.refresh_row(row_index)
+
+    def get_line_filters(self):
+        return already_visible(super().get_line_filters())  # its cells are made with `visible.cell`
 
     def on_resize(self, event: events.Resize) -> None:
         # A smaller table keeps the cursor's row on screen (DataTable keeps its scroll offset,

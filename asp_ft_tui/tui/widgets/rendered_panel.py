@@ -18,10 +18,13 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
 
+from asp_ft_tui.tui.visible import already_visible
 from asp_ft_tui.tui.widgets.steady_scroll import SteadyScroll
 
 
 class RenderedPanel(SteadyScroll, ScrollView):
+    """Shows `show_content(renderable)`; whoever gives it text passes it through `visible` first."""
+
     _body: RenderableType | None = None
     _strips: list[Strip] = []
     _width = 0  # the width the lines were rendered at
@@ -64,6 +67,9 @@ class RenderedPanel(SteadyScroll, ScrollView):
             self.set_reactive(Widget.virtual_size, size)
             self.settle_scroll_bars()
         self.refresh()
+
+    def get_line_filters(self):
+        return already_visible(super().get_line_filters())  # what it shows passed `visible`
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
