@@ -688,3 +688,17 @@ async def test_the_benchmark_detail_follows_decisions_made_in_review(ws, engine)
         shown = "\n".join(part.plain for part in detail.content.renderables)
         assert "2 approved" in shown
         assert "2 approved" in detail.text, "drawn, not only kept: the panel was on a hidden tab"
+
+
+async def test_a_category_row_shows_what_it_holds(ws, engine):
+    app = make_app(ws, engine=engine)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, app)
+        tree = app.query_one(BenchmarkTree)
+        category = next(node for node in tree.root.children if "Puzzles" in node.label.plain)
+        tree.move_cursor(category)
+        await settle(pilot, app)
+        shown = app.query_one("#detail").text
+        assert shown.startswith("Puzzles") and "1 benchmark: 1 extracted" in shown
+        assert "pending" in shown and "Move to one of its benchmarks" in shown
+        assert app.current_benchmark is None

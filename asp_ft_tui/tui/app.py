@@ -335,7 +335,12 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
             # A group or category row: the keys that act on a benchmark act on none (the panel
             # says to select one), never on the one highlighted before.
             self.current_benchmark = None
-            self.query_one(BenchmarkDetail).show(data)
+            if data is None:  # what the row holds, in sum
+                below = [leaf.data for leaf in _leaves(event.node) if isinstance(leaf.data, Benchmark)]
+                summaries = self.session.summaries if self.session else {}
+                self.query_one(BenchmarkDetail).show_group(event.node.label.plain, below, summaries)
+            else:
+                self.query_one(BenchmarkDetail).show(data)
 
     def _show_benchmark(self, bench: Benchmark) -> None:
         summary = self.session.summaries.get(bench.id) if self.session else None
@@ -532,6 +537,15 @@ NO_CONTROL_CODES = NoControlCodes()
 
 FULL_COLLECTION_EVERY = 1000  # middle-generation collections between two full ones (Python: 10)
 COLLECT_EVERY_S = 30.0
+
+
+def _leaves(node):
+    """The nodes below a tree node that hold no others."""
+    for child in node.children:
+        if child.children:
+            yield from _leaves(child)
+        else:
+            yield child
 
 
 def quiet_collector() -> None:

@@ -3,12 +3,14 @@ RenderedPanel: the launch and each move of the tree's cursor draw it in one fram
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 from rich.console import Group
 from rich.text import Text
 
 from asp_ft_tui.domain.benchmarks import Benchmark, FolderProblem
+from asp_ft_tui.tui.plural import counted
 from asp_ft_tui.tui.visible import excerpt, visible
 from asp_ft_tui.tui.widgets.rendered_panel import RenderedPanel
 
@@ -49,6 +51,24 @@ class BenchmarkDetail(RenderedPanel):
                                     Text(visible(item.reason))), top=top)
         else:
             self.show_content(Text(empty, style="dim"))
+
+    def show_group(self, title: str, benchmarks: list[Benchmark], summaries: dict) -> None:
+        """A category or a problem with its variants: how many benchmarks, their state, their samples."""
+        top = self.item is not None or self.content is None
+        self.item = None
+        states = Counter(summaries[b.id].extraction if b.id in summaries else "not read" for b in benchmarks)
+        counts = Counter()
+        for bench in benchmarks:
+            if bench.id in summaries:
+                counts.update(summaries[bench.id].counts)
+        self.show_content(Group(
+            Text(visible(title), style="bold"),
+            Text(f"{counted(len(benchmarks), 'benchmark')}: " + ", ".join(f"{n} {state}" for state, n in states.items()),
+                 style="dim"),
+            Text.assemble(("samples: ", "dim"), (f"{counts['approved']} approved", "green"), ", ",
+                          (f"{counts['pending']} pending", "yellow"), ", ", (f"{counts['rejected']} rejected", "red"),
+                          ", ", (f"{counts['changed']} changed since review", "magenta")),
+            Text("\nMove to one of its benchmarks to see its description and program.", style="dim")), top=top)
 
     def show_guide(self, benchmarks_dir: Path) -> None:
         """An empty workspace: how benchmarks are laid out, and where they go."""
