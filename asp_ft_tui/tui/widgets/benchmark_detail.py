@@ -29,14 +29,10 @@ class BenchmarkDetail(RenderedPanel):
                 Text(visible(f"category: {item.category or '(uncategorised)'}   group: {item.group}"), style="dim"),
             ]
             if summary is not None:
-                c = summary.counts
                 parts.append(Text.assemble(
                     ("extraction: ", "dim"), summary.extraction,
                     "   ", ("components valid: ", "dim"), f"{summary.components_valid}/{summary.components_total}",
-                    "   ", ("faithful: ", "dim"), summary.faithful or "-",
-                    "\n", ("samples: ", "dim"), (f"{c['approved']} approved", "green"), ", ",
-                    (f"{c['pending']} pending", "yellow"), ", ", (f"{c['rejected']} rejected", "red"), ", ",
-                    (f"{c['changed']} changed since review", "magenta")))
+                    "   ", ("faithful: ", "dim"), summary.faithful or "-", "\n", _samples(summary.counts)))
                 if summary.failure:
                     why = "why it failed: " if summary.extraction == "failed" else "the last extraction failed (the one before is kept): "
                     parts.append(Text.assemble((why, "bold red"), excerpt(summary.failure)))
@@ -54,7 +50,6 @@ class BenchmarkDetail(RenderedPanel):
 
     def show_group(self, title: str, benchmarks: list[Benchmark], summaries: dict) -> None:
         """A category or a problem with its variants: how many benchmarks, their state, their samples."""
-        top = self.item is not None or self.content is None
         self.item = None
         states = Counter(summaries[b.id].extraction if b.id in summaries else "not read" for b in benchmarks)
         counts = Counter()
@@ -65,10 +60,8 @@ class BenchmarkDetail(RenderedPanel):
             Text(visible(title), style="bold"),
             Text(f"{counted(len(benchmarks), 'benchmark')}: " + ", ".join(f"{n} {state}" for state, n in states.items()),
                  style="dim"),
-            Text.assemble(("samples: ", "dim"), (f"{counts['approved']} approved", "green"), ", ",
-                          (f"{counts['pending']} pending", "yellow"), ", ", (f"{counts['rejected']} rejected", "red"),
-                          ", ", (f"{counts['changed']} changed since review", "magenta")),
-            Text("\nMove to one of its benchmarks to see its description and program.", style="dim")), top=top)
+            _samples(counts),
+            Text("\nMove to one of its benchmarks to see its description and program.", style="dim")))
 
     def show_guide(self, benchmarks_dir: Path) -> None:
         """An empty workspace: how benchmarks are laid out, and where they go."""
@@ -89,3 +82,10 @@ class BenchmarkDetail(RenderedPanel):
             Text.assemble("\nThen press ", ("ctrl+r", "bold"), " to read them. To start from the bundled examples, ",
                           "make a workspace with them: ", ("asp-ft init DIR", "bold"), " (then ",
                           ("asp-ft-tui DIR", "bold"), ").")))
+
+
+def _samples(counts) -> Text:
+    """The review counts of one benchmark or of several."""
+    return Text.assemble(("samples: ", "dim"), (f"{counts['approved']} approved", "green"), ", ",
+                         (f"{counts['pending']} pending", "yellow"), ", ", (f"{counts['rejected']} rejected", "red"),
+                         ", ", (f"{counts['changed']} changed since review", "magenta"))
