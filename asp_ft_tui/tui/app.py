@@ -332,11 +332,11 @@ class AspFtApp(Surfaces, ReviewActions, WorkActions, App[None]):
                 self._show_benchmark(data)
             self._save_soon()
         else:
-            # A group or category row: the keys that act on a benchmark act on none (the panel
-            # says to select one), never on the one highlighted before.
+            # A group, category or problem row: the keys that act on a benchmark act on none,
+            # never on the one highlighted before. A group or category shows what it holds.
             self.current_benchmark = None
-            if data is None:  # what the row holds, in sum
-                below = [leaf.data for leaf in _leaves(event.node) if isinstance(leaf.data, Benchmark)]
+            if data is None:
+                below = self.query_one(BenchmarkTree).benchmarks_under(event.node)
                 summaries = self.session.summaries if self.session else {}
                 self.query_one(BenchmarkDetail).show_group(event.node.label.plain, below, summaries)
             else:
@@ -537,15 +537,6 @@ NO_CONTROL_CODES = NoControlCodes()
 
 FULL_COLLECTION_EVERY = 1000  # middle-generation collections between two full ones (Python: 10)
 COLLECT_EVERY_S = 30.0
-
-
-def _leaves(node):
-    """The nodes below a tree node that hold no others."""
-    for child in node.children:
-        if child.children:
-            yield from _leaves(child)
-        else:
-            yield child
 
 
 def quiet_collector() -> None:

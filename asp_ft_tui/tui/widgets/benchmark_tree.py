@@ -162,6 +162,15 @@ class BenchmarkTree(SteadyScroll, Tree[NodeData]):
         self.call_after_refresh(self.move_cursor, node)
         return True
 
+    def benchmarks_under(self, node: TreeNode[NodeData]) -> list[Benchmark]:
+        """The benchmarks shown below a category or group row."""
+        found = []
+        for child in node.children:
+            if isinstance(child.data, Benchmark):
+                found.append(child.data)
+            found += self.benchmarks_under(child)
+        return found
+
     def node_of(self, benchmark_id: str | None) -> TreeNode[NodeData] | None:
         """The leaf of a benchmark shown, if it is."""
         return self._leaves.get(benchmark_id) if benchmark_id else None
