@@ -374,10 +374,8 @@ def _failure(meta: dict | None) -> str:
     """The error of the last failed extraction recorded in a sidecar, or empty."""
     if not isinstance(meta, dict):
         return ""
-    if meta.get("status") == "failed":
-        error = meta.get("error")
-    else:
-        error = (meta.get("last_failure") or {}).get("error") if isinstance(meta.get("last_failure"), dict) else None
+    failure = meta if meta.get("status") == "failed" else meta.get("last_failure")
+    error = failure.get("error") if isinstance(failure, dict) else None
     return error if isinstance(error, str) else ""
 
 

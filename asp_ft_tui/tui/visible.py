@@ -28,8 +28,8 @@ _BIDI = [0x061C, 0x200E, 0x200F, 0x2028, 0x2029, *range(0x202A, 0x202F), *range(
 _PICTURES = {code: 0x2400 + code for code in range(32) if code not in (9, 10)}
 _PICTURES[0x7F] = 0x2421
 _PICTURES.update({code: 0xFFFD for code in [*range(0x80, 0xA0), *_BIDI]})
-_DROPPED = dict.fromkeys([*range(32), 0x7F, *range(0x80, 0xA0), *_BIDI])
 _REMOVED = dict.fromkeys(_PICTURES)
+_DROPPED = {**_REMOVED, 9: None, 10: None}  # from a drawn line: tabs and newlines are none of its text
 
 
 def controls_in(text: str) -> int:
